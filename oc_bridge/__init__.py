@@ -1,0 +1,12 @@
+"""oc-bridge: sync Orderchamp wholesale orders into fulfilment systems and report shipments back."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("oc-bridge")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]
