@@ -1,0 +1,132 @@
+"""The ``oc-bridge`` command line: global options, command registration, error handling.
+
+Each command lives in its own module with ``add_parser(subparsers)``; a parser's ``handler``
+default is called as ``handler(args, env) -> int``. Plugins add commands through the
+``oc_bridge_add_commands`` hook. Expected failures (:class:`~oc_bridge.errors.OcBridgeError`)
+print as one line with a matching exit code; anything else keeps its traceback (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+from collections.abc import Sequence
+
+from oc_bridge import __version__
+from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.errors import ConfigurationError, OcBridgeError, PluginError, SettingsError
+from oc_bridge.logs import configure_logging
+from oc_bridge.settings import merge_overrides, parse_override
+
+__all__ = ["CliEnv", "ExitCode", "build_parser", "main"]
+
+log = logging.getLogger(__name__)
+
+#: Built-in command modules, in the order ``--help`` lists them.
+COMMAND_MODULES = (
+    "oc_bridge.cli.config_cmd",
+    "oc_bridge.cli.orders_cmd",
+    "oc_bridge.cli.doctor_cmd",
+    "oc_bridge.cli.sandbox_cmd",
+)
+
+EPILOG = """\
+exit codes: 0 ok, 1 error, 2 configuration problem, 3 plugin problem,
+            4 finished but something was parked or failed.
+settings: --config PATH, else $OC_BRIDGE_CONFIG, else ./settings.toml; environment variables
+          OC_BRIDGE_<SECTION>__<KEY> and --set section.key=value override the file.
+"""
+
+
+def build_parser(env: CliEnv | None = None) -> argparse.ArgumentParser:
+    """The full argument parser, built-in commands first, then plugin commands."""
+    parser = argparse.ArgumentParser(
+        prog="oc-bridge",
+        description="Sync Orderchamp orders into fulfilment systems and report shipments back.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"oc-bridge {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="settings TOML file")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set sync.overlap_seconds=60 (repeatable)",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default=None, help="log line format"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(subparsers)
+    _add_plugin_commands(subparsers, env)
+    return parser
+
+
+def _add_plugin_commands(subparsers: argparse._SubParsersAction, env: CliEnv | None) -> None:
+    try:
+        from oc_bridge.plugins import PluginHost
+    except ImportError:  # the plugin system is not part of this build yet
+        return
+    environ = env.environ if env is not None else None
+    PluginHost.load(environ=environ).add_commands(subparsers)
+
+
+def _configure_logging(args: argparse.Namespace, env: CliEnv) -> None:
+    level, fmt, secrets = "INFO", "text", []
+    try:
+        settings = env.settings()
+        level, fmt = settings.logging.level, settings.logging.format
+        for secret in (settings.orderchamp.token, settings.orderchamp.webhook_secret):
+            if secret is not None:
+                secrets.append(secret.get_secret_value())
+    except OcBridgeError:
+        pass  # the command itself reports configuration problems
+    if args.verbose:
+        level = "DEBUG"
+    elif args.quiet:
+        level = "WARNING"
+    configure_logging(level, args.log_format or fmt, stream=env.stderr, secrets=secrets)
+
+
+def main(argv: Sequence[str] | None = None, env: CliEnv | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to ``sys.exit``)."""
+    env = env or CliEnv()
+    parser = build_parser(env)
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(env.stdout)
+        return ExitCode.ERROR if args.command is None else ExitCode.OK
+    env.config_path = args.config
+    try:
+        env.overrides = merge_overrides([parse_override(item) for item in args.overrides])
+    except SettingsError as exc:
+        env.err(f"error: {exc}")
+        return ExitCode.CONFIG
+    _configure_logging(args, env)
+    try:
+        return int(args.handler(args, env))
+    except KeyboardInterrupt:
+        env.err("interrupted")
+        return ExitCode.INTERRUPTED
+    except PluginError as exc:
+        env.err(f"error: {exc}")
+        return ExitCode.PLUGINS
+    except ConfigurationError as exc:
+        env.err(f"error: {exc}")
+        return ExitCode.CONFIG
+    except OcBridgeError as exc:
+        env.err(f"error: {exc}")
+        return ExitCode.ERROR
+
+
+def console_main() -> None:  # pragma: no cover - thin wrapper for the console script
+    """Entry point of the ``oc-bridge`` console script."""
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The abstract fulfilment interface every adapter implements.
+
+An adapter is a class with a unique ``name`` (its type), a strict pydantic ``Config`` model and
+declared ``capabilities``. Plugins register adapter *classes* through the
+``oc_bridge_register_adapters`` hook; the engine builds one instance per configured
+``[adapters.<instance>]`` table and calls its methods directly (hooks never dispatch work).
+
+Contract (checked by :mod:`oc_bridge.testing`):
+
+- ``submit_order`` is idempotent on ``order.reference`` and ``order.revision``: calling it again
+  for the same order and revision (after a crash or an ambiguous failure) must not create a
+  second order in the back end. It either returns the existing id or raises
+  :class:`~oc_bridge.errors.AlreadyDoneError`.
+- Methods raise only :mod:`oc_bridge.errors` exceptions: ``TransientError`` (the engine retries
+  later), ``PermanentError`` (the engine parks the order with the message), ``AlreadyDoneError``
+  (treated as success), ``ConfigurationError`` (stop and tell the operator). Library exceptions
+  are translated at the adapter boundary, chained with ``raise ... from exc``.
+- A method for a capability the class does not declare is never called by the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from oc_bridge.canonical import (
+    FulfilmentOrder,
+    ShipmentOutcome,
+    ShipmentPull,
+    StockLevel,
+    SubmitResult,
+)
+from oc_bridge.errors import SettingProblem, SettingsError
+
+__all__ = [
+    "Adapter",
+    "AdapterConfig",
+    "AdapterContext",
+    "Capability",
+    "UnsupportedCapabilityError",
+]
+
+
+class Capability(StrEnum):
+    """What an adapter can do. The engine only calls methods of declared capabilities."""
+
+    SUBMIT_ORDERS = "submit_orders"
+    UPDATE_ORDERS = "update_orders"
+    CANCEL_ORDERS = "cancel_orders"
+    PULL_SHIPMENTS = "pull_shipments"
+    STOCK_LEVELS = "stock_levels"
+    INVOICES = "invoices"
+    CUSTOMERS = "customers"
+
+
+class UnsupportedCapabilityError(NotImplementedError):
+    """An adapter method was called for a capability the adapter does not declare (a bug in
+    the caller: the engine checks ``capabilities`` first)."""
+
+
+class AdapterConfig(BaseModel):
+    """Base of every adapter's configuration model: strict (unknown keys are errors), frozen.
+
+    Subclasses add their own fields; secrets must be ``SecretStr``. ``type`` and ``enabled`` are
+    accepted here because they sit in the same ``[adapters.<instance>]`` table.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What the host gives an adapter instance besides its config.
+
+    ``instance`` is the configured table name (``csv``, ``csv_eu``); ``state_dir`` is a folder
+    the adapter may use for its own bookkeeping; ``settings`` is the global settings object.
+    """
+
+    instance: str
+    state_dir: Path
+    settings: Any = None
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("oc_bridge.adapter"))
+
+
+class Adapter(ABC):
+    """Base class of fulfilment adapters. See the module docstring for the contract."""
+
+    #: The adapter type name, unique across all plugins (``csv``, ``shipstation``, ``rest``).
+    name: ClassVar[str]
+    #: The strict configuration model of this adapter.
+    Config: ClassVar[type[AdapterConfig]] = AdapterConfig
+    #: What this adapter can do.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    def __init__(self, config: AdapterConfig, context: AdapterContext) -> None:
+        self.config = config
+        self.context = context
+        self.log = context.logger
+
+    # --- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def parse_config(cls, instance: str, options: Mapping[str, Any]) -> AdapterConfig:
+        """Validate one ``[adapters.<instance>]`` table with this adapter's model, reporting
+        every problem at once with its full key path (``adapters.csv.delimiter``)."""
+        try:
+            return cls.Config.model_validate(dict(options))
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors(include_url=False):
+                loc = ".".join(str(p) for p in error["loc"])
+                key = f"adapters.{instance}" + (f".{loc}" if loc else "")
+                message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+                problems.append(SettingProblem(key, message))
+            raise SettingsError(problems) from exc
+
+    def supports(self, capability: Capability) -> bool:
+        """True when this adapter declares ``capability``."""
+        return capability in self.capabilities
+
+    @property
+    def instance(self) -> str:
+        """The configured instance name."""
+        return self.context.instance
+
+    # --- orders ---------------------------------------------------------------------------
+
+    def submit_order(self, order: FulfilmentOrder) -> SubmitResult:
+        """Hand a new order to the back end; idempotent on ``(reference, revision)``."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot submit orders")
+
+    def update_order(self, order: FulfilmentOrder, external_id: str | None) -> SubmitResult:
+        """Replace an already submitted order with this newer revision."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot update orders")
+
+    def cancel_order(
+        self, order: FulfilmentOrder, external_id: str | None, reason: str | None
+    ) -> None:
+        """Tell the back end the order is cancelled; idempotent."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot cancel orders")
+
+    # --- shipments ------------------------------------------------------------------------
+
+    def fetch_shipments(self, cursor: str | None) -> ShipmentPull:
+        """Shipments made since ``cursor`` (None: from the beginning of what the back end
+        keeps). Returns the shipments, anything unreadable, and the cursor to save once the
+        engine has recorded them. Must not change anything in the back end."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot pull shipments")
+
+    def acknowledge_shipments(
+        self, pull: ShipmentPull, outcomes: Sequence[ShipmentOutcome]
+    ) -> None:
+        """Called after the engine recorded a pull: ``outcomes`` says, per shipment, whether it
+        was reported to Orderchamp (or already had been) or rejected and why. The CSV adapter
+        moves files to ``processed/`` or ``failed/`` here. Default: nothing to do."""
+        return None
+
+    # --- stock ----------------------------------------------------------------------------
+
+    def fetch_stock(self) -> Iterable[StockLevel]:
+        """Current available stock per SKU."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot report stock")
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Problems that would stop this adapter from working (for ``doctor``); empty is
+        healthy. Must not change anything."""
+        return []
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release connections and files."""

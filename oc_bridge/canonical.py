@@ -1,0 +1,231 @@
+"""The canonical fulfilment model: what every adapter receives and reports back.
+
+Adapters never see Orderchamp's raw objects. The engine maps an Orderchamp order onto a
+:class:`FulfilmentOrder` (through the ``oc_bridge_map_order`` hook) and receives
+:class:`ShipmentReport` and :class:`StockLevel` objects from adapters. Everything here is frozen
+and validated; money is ``Decimal``, datetimes are timezone-aware.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "FulfilmentAddress",
+    "FulfilmentLine",
+    "FulfilmentOrder",
+    "InboundProblem",
+    "ShipmentOutcome",
+    "ShipmentPull",
+    "ShipmentReport",
+    "ShippedLine",
+    "StockLevel",
+    "SubmitResult",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FulfilmentAddress(_Frozen):
+    """A ship-to or bill-to address; house number and its addition are kept separate
+    (Dutch warehouses have fields for both; adapters that want one street line join them)."""
+
+    company: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    house_number_addition: str | None = None
+    address_line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def contact_name(self) -> str:
+        """First and last name joined, or empty."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def street_line(self) -> str:
+        """Street, house number and addition on one line (``Keizersgracht 12 A``)."""
+        return " ".join(
+            p for p in (self.street, self.house_number, self.house_number_addition) if p
+        )
+
+
+class FulfilmentLine(_Frozen):
+    """One order line as a warehouse needs it. ``line_ref`` is the Orderchamp order-product id
+    and is how shipped lines map back."""
+
+    line_ref: str
+    sku: str | None = None
+    barcode: str | None = None
+    name: str | None = None
+    quantity: int = Field(ge=0)
+    unit_price: Decimal | None = None
+    currency: str | None = None
+
+
+class FulfilmentOrder(_Frozen):
+    """An order as handed to an adapter.
+
+    ``reference`` is our stable external reference (the Orderchamp order id): adapters make
+    submission idempotent on it. ``revision`` starts at 1 and grows with every change the engine
+    sends (an update after the first export).
+    """
+
+    reference: str
+    number: str
+    revision: int = Field(1, ge=1)
+    order_date: datetime | None = None
+    retailer_reference: str | None = None
+    notes: str | None = None
+    requested_delivery_date: date | None = None
+    shipping_method: str | None = None
+    is_b2b: bool = True
+    currency: str | None = None
+    total_price: Decimal | None = None
+    email: str | None = None
+    phone: str | None = None
+    vat_number: str | None = None
+    ship_to: FulfilmentAddress = Field(default_factory=FulfilmentAddress)
+    bill_to: FulfilmentAddress = Field(default_factory=FulfilmentAddress)
+    lines: tuple[FulfilmentLine, ...] = ()
+    extra: Mapping[str, Any] = Field(
+        default_factory=dict, description="Free-form values a site plugin adds for its adapter."
+    )
+
+    def content_digest(self) -> str:
+        """A digest of everything a warehouse sees, excluding ``revision``: equal digests mean
+        nothing the adapter cares about has changed."""
+        payload = self.model_dump(mode="json", exclude={"revision"})
+        raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class SubmitResult(_Frozen):
+    """What an adapter returns after a submit or update: the back end's id for the order."""
+
+    external_id: str | None = None
+    already_existed: bool = False
+
+
+class ShippedLine(_Frozen):
+    """A shipped line: by line reference (preferred) or SKU, and how many."""
+
+    line_ref: str | None = None
+    sku: str | None = None
+    quantity: int
+
+    @model_validator(mode="after")
+    def _needs_a_key(self) -> ShippedLine:
+        if not self.line_ref and not self.sku:
+            raise ValueError("a shipped line needs a line reference or a SKU")
+        return self
+
+
+class ShipmentReport(_Frozen):
+    """A shipment reported by an adapter, to be created and shipped in Orderchamp once.
+
+    ``shipment_key`` is the adapter's stable dedupe key for this parcel (its shipment id, or a
+    key derived from order and tracking number): the ledger never reports a key twice.
+    ``order_ref`` is the Orderchamp order id when the adapter knows it; otherwise
+    ``order_number`` identifies the order. An empty ``tracking_number`` means untracked.
+    """
+
+    shipment_key: str
+    order_ref: str | None = None
+    order_number: str | None = None
+    shipped_at: datetime | None = None
+    carrier: str | None = None
+    service: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    estimated_transit_days: int | None = Field(None, ge=1)
+    weight_grams: int | None = Field(None, ge=0)
+    lines: tuple[ShippedLine, ...]
+    source: str | None = Field(None, description="Where it came from, e.g. file name and rows.")
+
+    @model_validator(mode="after")
+    def _identifies_order(self) -> ShipmentReport:
+        if not self.order_ref and not self.order_number:
+            raise ValueError("a shipment needs an order reference or an order number")
+        if not self.lines:
+            raise ValueError("a shipment needs at least one line")
+        return self
+
+    @property
+    def is_tracked(self) -> bool:
+        """True when the shipment carries a tracking number."""
+        return bool(self.tracking_number and self.tracking_number.strip())
+
+
+class InboundProblem(_Frozen):
+    """Something an adapter could not read (a bad row, a bad file): kept for a human."""
+
+    source: str
+    message: str
+    raw: Mapping[str, Any] | None = None
+
+
+class ShipmentPull(BaseModel):
+    """The result of :meth:`Adapter.fetch_shipments`: shipments, unreadable input, new cursor.
+
+    ``handle`` is opaque adapter data that comes back in :meth:`Adapter.acknowledge_shipments`
+    (the CSV adapter keeps the files it read there).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    shipments: list[ShipmentReport] = Field(default_factory=list)
+    problems: list[InboundProblem] = Field(default_factory=list)
+    cursor: str | None = None
+    handle: Any = None
+
+
+class ShipmentOutcome(_Frozen):
+    """What the engine did with one reported shipment, told back to the adapter."""
+
+    shipment_key: str
+    ok: bool
+    message: str = ""
+
+
+class StockLevel(_Frozen):
+    """Stock of one SKU in the warehouse. ``available`` is what Orderchamp should show."""
+
+    sku: str
+    available: int
+    on_hand: int | None = None
+    reserved: int | None = None
+    warehouse: str | None = None
+    as_of: datetime | None = None
+
+    @field_validator("sku")
+    @classmethod
+    def _sku_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("SKU must not be blank")
+        return value.strip()
+
+
+def group_lines(lines: Sequence[ShippedLine]) -> dict[tuple[str | None, str | None], int]:
+    """Sum quantities per (line_ref, sku); useful to compare two shipments' contents."""
+    out: dict[tuple[str | None, str | None], int] = {}
+    for line in lines:
+        key = (line.line_ref, line.sku)
+        out[key] = out.get(key, 0) + line.quantity
+    return out

@@ -1,0 +1,74 @@
+"""The CLI's injectable environment: streams, process environment and lazily built services.
+
+Commands receive a :class:`CliEnv` instead of touching ``sys.stdout`` or ``os.environ``, so
+tests drive the whole CLI in-process (``main(argv, env=CliEnv(stdout=StringIO(), ...))``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, TextIO
+
+from oc_bridge.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from oc_bridge.orderchamp.client import OrderchampClient
+
+__all__ = ["CliEnv", "ExitCode"]
+
+
+class ExitCode(IntEnum):
+    """Exit codes cron and supervisors can act on."""
+
+    OK = 0
+    ERROR = 1
+    CONFIG = 2
+    PLUGINS = 3
+    PARTIAL = 4  # something was parked or failed; the rest went through
+    INTERRUPTED = 130
+
+
+@dataclass
+class CliEnv:
+    """Streams, environment and the global options of one CLI invocation."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    config_path: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """The effective settings (loaded once; raises ``SettingsError`` listing problems)."""
+        if self._settings is None:
+            self._settings = load_settings(
+                self.config_path, overrides=self.overrides, environ=self.environ
+            )
+        return self._settings
+
+    def orderchamp_client(self) -> OrderchampClient:
+        """A client for the configured Orderchamp endpoint (the caller closes it)."""
+        from oc_bridge.orderchamp.factory import client_from_settings
+
+        return client_from_settings(self.settings().orderchamp)
+
+    def out(self, text: str = "") -> None:
+        """Write a line to stdout."""
+        self.stdout.write(text + "\n")
+
+    def err(self, text: str = "") -> None:
+        """Write a line to stderr."""
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        """True when stderr is an interactive terminal (progress may redraw in place)."""
+        isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())

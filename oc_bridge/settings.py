@@ -1,0 +1,327 @@
+"""Configuration: one frozen pydantic-settings model, loaded from layered sources.
+
+Sources, strongest first:
+
+1. command-line overrides (``--set section.key=value``, and options such as ``--store-url``);
+2. the environment: ``OC_BRIDGE_`` prefix, ``__`` between nesting levels
+   (``OC_BRIDGE_ORDERCHAMP__TOKEN``, ``OC_BRIDGE_ADAPTERS__CSV__OUTBOUND_DIR``);
+3. the TOML file: ``--config PATH``, else ``$OC_BRIDGE_CONFIG``, else ``./settings.toml``
+   if present;
+4. the defaults below.
+
+Every adapter table ``[adapters.<instance>]`` is kept as-is here and validated by the adapter's
+own strict model when adapters are built; ``type`` defaults to the table name so several
+instances of one adapter type can coexist (``[adapters.csv_eu]`` with ``type = "csv"``).
+
+:func:`load_settings` reports every problem at once as a :class:`~oc_bridge.errors.SettingsError`
+whose problems carry the dotted key path. Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from oc_bridge.errors import SettingProblem, SettingsError
+
+__all__ = [
+    "AdapterSection",
+    "DaemonSettings",
+    "LoggingSettings",
+    "OrderchampSettings",
+    "RoutingRule",
+    "Settings",
+    "StoreSettings",
+    "SyncSettings",
+    "config_path_from",
+    "load_settings",
+    "parse_override",
+]
+
+ENV_PREFIX = "OC_BRIDGE_"
+DEFAULT_CONFIG_FILE = "settings.toml"
+
+_toml_path: contextvars.ContextVar[Path | None] = contextvars.ContextVar("toml_path", default=None)
+_environ: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "environ", default=None
+)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source, reading a given mapping instead of ``os.environ`` so that the
+    CLI's injectable environment (and tests) decide what the process environment is."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env_vars = {key.lower(): value for key, value in environ.items()}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrderchampSettings(_Section):
+    """How to reach Orderchamp's GraphQL API and verify its webhooks."""
+
+    api_url: str = Field(
+        "https://api.orderchamp.com/v1/graphql", description="GraphQL endpoint URL."
+    )
+    token: SecretStr | None = Field(None, description="Private API token (Bearer).")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Shared secret that signs webhook deliveries (HMAC-SHA256)."
+    )
+    account_id: str | None = Field(
+        None, description="Expected X-Orderchamp-Account-Id on webhooks; unset accepts any."
+    )
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for an answer.")
+    bucket_size: int = Field(1000, gt=0, description="Rate-limit bucket capacity in points.")
+    restore_rate: float = Field(50.0, gt=0, description="Rate-limit restore rate, points/s.")
+    max_query_cost: int = Field(2000, gt=0, description="Largest cost one query may request.")
+    max_attempts: int = Field(5, ge=1, description="Attempts per request for transient errors.")
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class StoreSettings(_Section):
+    """Where the ledger lives."""
+
+    url: str = Field(
+        "sqlite:///oc-bridge.sqlite3",
+        description="sqlite:///relative.db, sqlite:////abs/path.db or postgresql://...",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+
+class RoutingRule(_Section):
+    """Send matching orders to one adapter instance. The first matching rule wins."""
+
+    adapter: str = Field(description="Adapter instance name (the [adapters.<name>] table).")
+    countries: list[str] | None = Field(
+        None, description="ISO-2 ship-to countries this rule matches; unset matches any."
+    )
+    sku_prefixes: list[str] | None = Field(
+        None, description="Matches when any line's SKU starts with one of these."
+    )
+
+
+class SyncSettings(_Section):
+    """The reconciliation engine."""
+
+    overlap_seconds: int = Field(
+        300, ge=0, description="Re-read orders updated this long before the saved cursor."
+    )
+    default_transit_days: int = Field(
+        3, ge=1, description="Estimated transit days when a shipment does not say."
+    )
+    shipment_method: Literal["SHIP_YOURSELF", "ORDERCHAMP"] = Field(
+        "SHIP_YOURSELF", description="Shipment method reported to Orderchamp."
+    )
+    max_attempts: int = Field(
+        5, ge=1, description="Attempts for a transiently failing item before it is parked."
+    )
+    reconcile_interval: int = Field(
+        600, ge=1, description="Daemon: seconds between scheduled reconciliations."
+    )
+    shipments_interval: int = Field(
+        120, ge=1, description="Daemon: seconds between shipment pulls from adapters."
+    )
+    routing: list[RoutingRule] = Field(
+        default_factory=list,
+        description="Routing rules; empty sends every order to every enabled adapter.",
+    )
+
+
+class DaemonSettings(_Section):
+    """The long-running daemon (`oc-bridge run`)."""
+
+    host: str = Field("127.0.0.1", description="Address the webhook receiver listens on.")
+    port: int = Field(8080, ge=0, le=65535, description="Port the webhook receiver listens on.")
+
+
+class LoggingSettings(_Section):
+    """Log output of the CLI and daemon."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    format: Literal["text", "json"] = Field("text", description="text or json (one object a line).")
+
+
+class AdapterSection(BaseModel):
+    """One ``[adapters.<instance>]`` table. Only ``type`` and ``enabled`` are known here; the
+    rest is validated by the adapter's own strict config model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str | None = Field(None, description="Adapter type; defaults to the table name.")
+    enabled: bool = Field(True, description="Whether the engine uses this instance.")
+
+    def options(self) -> dict[str, Any]:
+        """The adapter-specific keys (everything except ``type`` and ``enabled``)."""
+        return dict(self.model_extra or {})
+
+
+class Settings(BaseSettings):
+    """The effective configuration. Frozen: build a new one to change anything."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    orderchamp: OrderchampSettings = Field(default_factory=OrderchampSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    adapters: dict[str, AdapterSection] = Field(
+        default_factory=dict, description="Fulfilment adapter instances."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environ = _environ.get()
+        if environ is not None:
+            env_settings = _MappingEnvSource(settings_cls, environ)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def adapter_type(self, instance: str) -> str:
+        """The adapter type of an instance: its ``type`` key, else the table name."""
+        return self.adapters[instance].type or instance
+
+
+def config_path_from(explicit: str | os.PathLike[str] | None,
+                     environ: Mapping[str, str]) -> Path | None:
+    """Which TOML file to read: explicit, else ``$OC_BRIDGE_CONFIG``, else ./settings.toml."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(f"{ENV_PREFIX}CONFIG"):
+        return Path(environ[f"{ENV_PREFIX}CONFIG"])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """Turn ``section.key=value`` into a nested dict; the value is parsed as a TOML value when
+    it can be (numbers, booleans, arrays, quoted strings), else taken as a plain string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise SettingsError([SettingProblem(text, "override must look like section.key=value")])
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    nested: dict[str, Any] = {}
+    cursor = nested
+    parts = [p.strip() for p in key.split(".")]
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = value
+    return nested
+
+
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _problems(exc: ValidationError) -> list[SettingProblem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        else:
+            message = error["msg"]
+            if error["type"] not in ("missing",) and "input" in error:
+                shown = error["input"]
+                if isinstance(shown, SecretStr) or "token" in key or "secret" in key:
+                    shown = "***"
+                message += f" (got {shown!r})"
+        problems.append(SettingProblem(key, message))
+    return problems
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load the effective settings or raise :class:`SettingsError` listing every problem.
+
+    ``config_path`` is the explicit ``--config`` (may be None). ``overrides`` is a nested dict
+    from the command line; it wins over everything else. ``environ`` stands in for the process
+    environment (default ``os.environ``), both for ``OC_BRIDGE_CONFIG`` and for the settings.
+    """
+    env = os.environ if environ is None else environ
+    path = config_path_from(config_path, env)
+    source = str(path) if path else None
+    if path is not None:
+        if not path.is_file():
+            raise SettingsError([SettingProblem("--config", f"file not found: {path}")])
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                [SettingProblem("(file)", f"not valid TOML: {exc}")], source=source
+            ) from exc
+    path_token = _toml_path.set(path)
+    env_token = _environ.set(env)
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        raise SettingsError(_problems(exc), source=source) from exc
+    finally:
+        _toml_path.reset(path_token)
+        _environ.reset(env_token)
+
+
+def merge_overrides(items: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Combine several nested override dicts; later ones win."""
+    merged: dict[str, Any] = {}
+    for item in items:
+        merged = _deep_merge(merged, item)
+    return merged
