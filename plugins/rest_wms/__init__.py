@@ -1,0 +1,22 @@
+"""The configurable REST warehouse (WMS) adapter, type ``rest``.
+
+Registered through the ``oc_bridge`` entry-point group like any third-party adapter
+(``rest = "plugins.rest_wms"``). See ``docs/rest-wms.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from oc_bridge.adapter import Adapter
+from oc_bridge.plugins import hookimpl
+from plugins.rest_wms.adapter import RestWmsAdapter
+from plugins.rest_wms.signatures import WebhookSignatureError
+
+__all__ = ["RestWmsAdapter", "WebhookSignatureError", "oc_bridge_register_adapters"]
+
+
+@hookimpl
+def oc_bridge_register_adapters(register: Callable[[type[Adapter]], None]) -> None:
+    """Register :class:`RestWmsAdapter` (type ``rest``)."""
+    register(RestWmsAdapter)
