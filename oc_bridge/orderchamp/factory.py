@@ -1,0 +1,29 @@
+"""Building an :class:`~oc_bridge.orderchamp.client.OrderchampClient` from the settings."""
+
+from __future__ import annotations
+
+from oc_bridge.errors import ConfigurationError
+from oc_bridge.orderchamp.client import OrderchampClient
+from oc_bridge.settings import OrderchampSettings
+
+__all__ = ["client_from_settings"]
+
+
+def client_from_settings(settings: OrderchampSettings) -> OrderchampClient:
+    """A client for the configured endpoint and token; the caller closes it.
+
+    Raises :class:`~oc_bridge.errors.ConfigurationError` when no token is configured.
+    """
+    if settings.token is None:
+        raise ConfigurationError(
+            "orderchamp.token is not set (OC_BRIDGE_ORDERCHAMP__TOKEN or [orderchamp] token)"
+        )
+    return OrderchampClient(
+        settings.api_url,
+        settings.token,
+        timeout=(settings.connect_timeout, settings.read_timeout),
+        bucket_size=settings.bucket_size,
+        restore_rate=settings.restore_rate,
+        max_query_cost=settings.max_query_cost,
+        max_attempts=settings.max_attempts,
+    )

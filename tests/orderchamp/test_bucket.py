@@ -1,0 +1,110 @@
+"""The client-side leaky bucket: waiting, refunds, syncing with the server, invariants."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oc_bridge.orderchamp.bucket import LeakyBucket
+
+from .helpers import FakeClock
+
+
+def _bucket(clock: FakeClock, **kw: float) -> LeakyBucket:
+    return LeakyBucket(1000, 50, clock=clock, sleep=clock.sleep, **kw)
+
+
+def test_starts_full_and_acquires_without_waiting(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    assert bucket.acquire(400) == 0 and clock.sleeps == []
+    assert bucket.level == pytest.approx(600)
+
+
+def test_acquire_waits_exactly_for_the_missing_points(clock: FakeClock) -> None:
+    bucket = _bucket(clock, headroom=0)
+    bucket.acquire(900)
+    waited = bucket.acquire(300)  # 100 left: 200 missing at 50/s
+    assert waited == pytest.approx(4.0) and sum(clock.sleeps) == pytest.approx(4.0)
+    assert bucket.level == pytest.approx(0)
+
+
+def test_headroom_adds_a_little_margin(clock: FakeClock) -> None:
+    bucket = _bucket(clock)  # 1 point of headroom by default
+    bucket.acquire(1000)
+    assert bucket.wait_time(100) == pytest.approx(101 / 50)
+
+
+def test_refill_is_capped_at_capacity(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    bucket.acquire(500)
+    clock.now += 3600
+    assert bucket.level == 1000
+
+
+def test_settle_refunds_unused_points(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    bucket.acquire(800)
+    assert bucket.in_flight == 800
+    bucket.settle(800, 150)
+    assert bucket.level == pytest.approx(850) and bucket.in_flight == 0
+
+
+def test_sync_adopts_the_servers_remaining_and_rates(clock: FakeClock) -> None:
+    bucket = _bucket(clock, headroom=0)
+    bucket.acquire(100)
+    bucket.settle(100, 100)
+    bucket.sync(remaining=300, restore_rate=100, limit=2000)
+    assert (bucket.level, bucket.capacity, bucket.restore_rate) == (300, 2000, 100)
+    assert bucket.wait_time(500) == pytest.approx(2.0)
+
+
+def test_sync_discounts_requests_still_in_flight(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    bucket.acquire(200)  # another thread's request, not yet answered
+    bucket.sync(remaining=500)
+    assert bucket.level == pytest.approx(300)
+
+
+def test_cost_above_capacity_waits_for_a_full_bucket(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    bucket.acquire(10)
+    assert bucket.acquire(1500) == pytest.approx(10 / 50)
+    assert bucket.level == 0
+
+
+def test_drain_empties(clock: FakeClock) -> None:
+    bucket = _bucket(clock)
+    bucket.drain()
+    assert bucket.wait_time(49) == pytest.approx(1.0)
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("acquire"), st.integers(0, 1500)),
+        st.tuples(st.just("settle"), st.integers(0, 1500)),
+        st.tuples(st.just("sync"), st.integers(-50, 1500)),
+        st.tuples(st.just("advance"), st.integers(0, 30)),
+    ),
+    max_size=40,
+)
+
+
+@given(operations)
+def test_level_stays_within_zero_and_capacity(steps: list[tuple[str, int]]) -> None:
+    clock = FakeClock()
+    bucket = LeakyBucket(1000, 50, clock=clock, sleep=clock.sleep)
+    held: list[int] = []
+    for action, value in steps:
+        if action == "acquire":
+            bucket.acquire(value)
+            held.append(value)
+        elif action == "settle" and held:
+            requested = held.pop()
+            bucket.settle(requested, min(value, requested))
+        elif action == "sync":
+            bucket.sync(value)
+        else:
+            clock.now += value
+        assert 0 <= bucket.level <= bucket.capacity
+        assert bucket.in_flight >= 0
