@@ -29,6 +29,9 @@ COMMAND_MODULES = (
     "oc_bridge.cli.orders_cmd",
     "oc_bridge.cli.doctor_cmd",
     "oc_bridge.cli.sandbox_cmd",
+    "oc_bridge.cli.sync_cmd",
+    "oc_bridge.cli.status_cmd",
+    "oc_bridge.cli.parked_cmd",
 )
 
 EPILOG = """\

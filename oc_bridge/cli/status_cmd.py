@@ -1,0 +1,54 @@
+"""``oc-bridge status``: what the ledger says — counts per state and the latest activity."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.store import open_store
+
+__all__ = ["add_parser", "run_status"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``status``."""
+    parser = subparsers.add_parser(
+        "status", help="ledger counts and recent activity",
+        description="Show how many exports and shipments are in each state, how many items are "
+        "parked, and the latest state changes. Reads only the ledger (store.url); needs no "
+        "Orderchamp token.",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--limit", type=int, default=15, metavar="N",
+                        help="activity lines to show (default 15)")
+    parser.set_defaults(handler=run_status)
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "none"
+
+
+def run_status(args: argparse.Namespace, env: CliEnv) -> int:
+    """Print the counts and activity; exit 0."""
+    settings = env.settings()
+    with open_store(settings.store.url) as store:
+        counts = store.counts()
+        activity = store.recent_activity(args.limit)
+    if args.json:
+        env.out(json.dumps({"counts": asdict(counts),
+                            "activity": [asdict(a) for a in activity]}, indent=2))
+        return ExitCode.OK
+    env.out(f"orders seen: {counts.orders_seen}")
+    env.out(f"exports:     {_counts_text(counts.exports)}")
+    env.out(f"shipments:   {_counts_text(counts.shipments)}")
+    env.out(f"parked:      {counts.parked_open} open, {counts.parked_resolved} resolved")
+    if activity:
+        env.out("recent activity:")
+    for entry in activity:
+        where = f" at {entry.instance}" if entry.instance else ""
+        what = f"order {entry.order_number}" if entry.order_number else entry.reference
+        note = f" ({entry.message})" if entry.message else ""
+        env.out(f"  {entry.at[:19]}Z  {entry.kind} {what}{where}: {entry.state}{note}")
+    return ExitCode.OK

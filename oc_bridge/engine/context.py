@@ -1,0 +1,69 @@
+"""What the order and shipment steps share: settings, client, ledger, adapters, hooks, mode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from oc_bridge.adapter import Adapter
+from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
+from oc_bridge.engine.summary import SyncSummary
+from oc_bridge.settings import Settings
+from oc_bridge.store import ParkedKind, Store
+
+__all__ = ["EngineContext"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineContext:
+    """The engine's collaborators and run mode, passed to the order and shipment steps."""
+
+    settings: Settings
+    client: OrderchampApi
+    store: Store
+    adapters: Mapping[str, Adapter]
+    hooks: EngineHooks
+    dry_run: bool = False
+    progress: Callable[[str], None] | None = None
+
+    @property
+    def max_attempts(self) -> int:
+        """Attempts for a transiently failing item before it is parked."""
+        return self.settings.sync.max_attempts
+
+    def plan(self, summary: SyncSummary, action: str) -> None:
+        """Dry run: note an action that would be taken."""
+        summary.planned.append(action)
+        log.info("dry run: would %s", action)
+
+    def report_progress(self, message: str) -> None:
+        """Pass a progress line to the caller (stderr in the CLI)."""
+        if self.progress is not None:
+            self.progress(message)
+
+    def parked(
+        self, summary: SyncSummary, kind: ParkedKind, reference: str, *, instance: str | None,
+        reason: str, order_number: str | None = None, payload: str | None = None,
+        record: Callable[[], object] | None = None,
+    ) -> None:
+        """Park an item: ``record`` (the ledger row's state change) and the parked item are
+        written in one transaction, then observers are told. A dry run only plans it."""
+        summary.add_parked(reason)
+        if self.dry_run:
+            self.plan(summary, f"park {kind.value} {reference}: {reason}")
+            return
+        with self.store.transaction():
+            if record is not None:
+                record()
+            item = self.store.park(kind, reference, instance=instance, reason=reason,
+                                   order_number=order_number, payload=payload)
+        log.info("parked %s %s (order %s) as #%d: %s", kind.value, reference,
+                 order_number or "?", item.id, reason)
+        try:
+            self.hooks.notify_order_parked(kind=kind.value, reference=reference,
+                                           instance=instance, reason=reason)
+        except Exception:  # observers never block the engine
+            log.exception("observer of parked items failed")

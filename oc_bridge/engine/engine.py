@@ -1,0 +1,187 @@
+"""The sync engine: reconcile orders into adapters, report shipments back, retry parked items.
+
+The CLI's ``sync`` and the daemon's workers call this class; it owns no connections (see
+:mod:`oc_bridge.runtime`). Every method returns a :class:`SyncSummary`; none raises for an item
+that failed (it is counted, kept for retry or parked) — only ``ConfigurationError`` (stop) and
+bugs escape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from oc_bridge.adapter import Adapter
+from oc_bridge.engine.context import EngineContext
+from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
+from oc_bridge.engine.orders import OrderExporter
+from oc_bridge.engine.shipments import ShipmentPuller
+from oc_bridge.engine.summary import SyncSummary
+from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
+from oc_bridge.settings import Settings
+from oc_bridge.store import UNFINISHED_EXPORT_STATES, ParkedItem, ParkedKind, Store
+
+__all__ = ["ORDERS_CURSOR", "PROGRESS_EVERY", "SyncEngine"]
+
+log = logging.getLogger(__name__)
+
+#: Ledger cursor: the newest ``updatedAt`` of a completed reconciliation pass.
+ORDERS_CURSOR = "orders:updated_at"
+#: A progress line every this many orders.
+PROGRESS_EVERY = 100
+INBOUND_HINT = "fix the file and drop it again"
+
+
+class SyncEngine:
+    """Reconciles Orderchamp orders into adapters and reports shipments back, exactly once.
+
+    ``dry_run=True`` changes nothing anywhere (no adapter side effects, no Orderchamp
+    mutations, no ledger writes) and lists what would happen in ``SyncSummary.planned``.
+    ``progress`` receives a line every :data:`PROGRESS_EVERY` orders.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: OrderchampApi,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        hooks: EngineHooks,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ctx = EngineContext(settings=settings, client=client, store=store,
+                                 adapters=adapters, hooks=hooks, dry_run=dry_run,
+                                 progress=progress)
+        self.store = store
+        self.client = client
+        self.orders = OrderExporter(self.ctx)
+        self.shipments = ShipmentPuller(self.ctx)
+
+    def _summary(self) -> SyncSummary:
+        return SyncSummary(dry_run=self.ctx.dry_run)
+
+    # --- orders -------------------------------------------------------------------------------
+
+    def reconcile(self, *, full: bool = False, order_id: str | None = None) -> SyncSummary:
+        """One pass over orders updated since the saved cursor (minus ``sync.overlap_seconds``;
+        every order with ``full`` or without a cursor), then every unfinished export. The
+        cursor advances only after a complete pass. ``order_id``: just that order."""
+        if order_id is not None:
+            return self.process_order(order_id)
+        summary = self._summary()
+        cursor = None if full else self.store.get_cursor(ORDERS_CURSOR)
+        query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC"}
+        newest = datetime.fromisoformat(cursor) if cursor else None
+        if newest is not None:
+            overlap = timedelta(seconds=self.ctx.settings.sync.overlap_seconds)
+            query["updated_since"] = newest - overlap
+        handled: set[str] = set()
+        complete = True
+        try:
+            for order in self.client.iter_orders(**query):  # type: ignore[arg-type]
+                summary.orders_seen += 1
+                self.orders.handle(order, summary)
+                handled.add(order.id)
+                if order.updated_at and (newest is None or order.updated_at > newest):
+                    newest = order.updated_at
+                if summary.orders_seen % PROGRESS_EVERY == 0:
+                    self.ctx.report_progress(self._progress_line(summary))
+        except (TransientError, PermanentError) as exc:
+            complete = False
+            summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
+            log.warning("reading orders from Orderchamp failed: %s", exc)
+        self._resume_exports(summary, handled)
+        if complete and newest is not None and not self.ctx.dry_run:
+            self.store.set_cursor(ORDERS_CURSOR, newest.isoformat())
+        self.ctx.report_progress(self._progress_line(summary))
+        return summary
+
+    @staticmethod
+    def _progress_line(summary: SyncSummary) -> str:
+        return (f"reconcile: {summary.orders_seen} orders seen, {summary.exported} exported, "
+                f"{summary.updated} updated, {summary.cancelled} cancelled")
+
+    def _resume_exports(self, summary: SyncSummary, handled: set[str]) -> None:
+        pending = dict.fromkeys(r.order_id for r in self.store.list_exports(
+            UNFINISHED_EXPORT_STATES) if r.order_id not in handled)
+        for order_id in pending:
+            self._process_into(order_id, summary)
+
+    def process_order(self, order_id: str) -> SyncSummary:
+        """Export, update or cancel one order everywhere it belongs (after a webhook)."""
+        summary = self._summary()
+        self._process_into(order_id, summary)
+        return summary
+
+    def _process_into(self, order_id: str, summary: SyncSummary) -> None:
+        try:
+            order = self.client.get_order(order_id, with_shipments=False)
+        except (TransientError, PermanentError) as exc:
+            summary.add_failed(f"reading order {order_id} failed: {exc}")
+            return
+        if order is None:
+            summary.add_failed(f"order {order_id} not found in Orderchamp")
+            return
+        summary.orders_seen += 1
+        self.orders.handle(order, summary)
+
+    # --- shipments ----------------------------------------------------------------------------
+
+    def pull_shipments(self) -> SyncSummary:
+        """Report every adapter's new shipments to Orderchamp and resume unfinished ones."""
+        summary = self._summary()
+        self.shipments.pull(summary)
+        return summary
+
+    def sync(self, *, full: bool = False, order_id: str | None = None) -> SyncSummary:
+        """:meth:`reconcile` then :meth:`pull_shipments`, in one summary."""
+        summary = self.reconcile(full=full, order_id=order_id)
+        return summary.merge(self.pull_shipments())
+
+    # --- parked items -------------------------------------------------------------------------
+
+    def retry_parked(self, parked_id: int | None = None) -> SyncSummary:
+        """Try parked items again now: one (``parked_id``) or every open one. An item that
+        fails again stays parked under the same id. Inbound file problems cannot be retried:
+        asked by id, the item is closed with the hint to fix the file and drop it again; with
+        ``--all`` they are left open. Raises ``OcBridgeError`` for an unknown or closed id."""
+        summary = self._summary()
+        if parked_id is not None:
+            item = self.store.get_parked(parked_id)
+            if item is None or item.resolved_at is not None:
+                raise OcBridgeError(f"no open parked item #{parked_id}")
+            items = [item]
+        else:
+            items = self.store.list_parked()
+        for item in items:
+            self._retry_one(item, summary, explicit=parked_id is not None)
+        return summary
+
+    def _retry_one(self, item: ParkedItem, summary: SyncSummary, *, explicit: bool) -> None:
+        if item.kind == ParkedKind.INBOUND:
+            note = f"#{item.id} {item.reference}: {INBOUND_HINT}"
+            summary.warnings.append(note)
+            if explicit and not self.ctx.dry_run:
+                self.store.resolve_parked(item.id, f"acknowledged: {INBOUND_HINT}")
+            return
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"retry parked #{item.id} ({item.kind.value} "
+                                   f"{item.reference})")
+            return
+        parked_before = summary.parked
+        log.info("retrying parked #%d: %s %s (order %s)", item.id, item.kind.value,
+                 item.reference, item.order_number)
+        if item.kind == ParkedKind.ORDER:
+            if item.instance is not None:
+                self.store.reset_export(item.instance, item.reference)
+            self._process_into(item.reference, summary)
+        elif item.instance is not None:
+            rec = self.store.reset_shipment(item.instance, item.reference)
+            if rec is not None:
+                self.shipments.reporter.resume(rec, summary)
+        still = self.store.get_parked(item.id)
+        if still is not None and still.resolved_at is None and summary.parked == parked_before:
+            summary.add_parked(still.reason)

@@ -1,0 +1,81 @@
+"""What the engine needs from its surroundings, as structural types (no import of the plugin
+system or the HTTP client): :class:`~oc_bridge.plugins.PluginHost` satisfies
+:class:`EngineHooks` and :class:`~oc_bridge.orderchamp.client.OrderchampClient` satisfies
+:class:`OrderchampApi`; unit tests pass small fakes with the same methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from oc_bridge.canonical import FulfilmentOrder, ShipmentReport
+from oc_bridge.models import Order, Shipment
+from oc_bridge.settings import Settings
+
+__all__ = ["EngineHooks", "OrderchampApi"]
+
+
+class EngineHooks(Protocol):
+    """Mapping, routing and observers. Observers must not raise (the plugin host isolates
+    failing plugins); the engine still guards against it."""
+
+    def map_order(self, order: Order, *, instance: str, revision: int) -> FulfilmentOrder:
+        """The canonical order for ``instance``; raises ``MappingError`` when impossible."""
+        ...
+
+    def route_order(self, order: Order, instances: Sequence[str], settings: Settings) -> list[str]:
+        """The instances (a subset of ``instances``) the order goes to; empty: nowhere."""
+        ...
+
+    def notify_order_exported(
+        self, *, instance: str, order: FulfilmentOrder, external_id: str | None
+    ) -> None:
+        """An order (at ``order.revision``) was recorded as exported to ``instance``."""
+        ...
+
+    def notify_shipment_reported(
+        self, *, instance: str, shipment: ShipmentReport, shipment_id: str
+    ) -> None:
+        """A shipment was recorded as shipped in Orderchamp."""
+        ...
+
+    def notify_order_parked(
+        self, *, kind: str, reference: str, instance: str | None, reason: str
+    ) -> None:
+        """Something was parked for a human."""
+        ...
+
+
+class OrderchampApi(Protocol):
+    """The part of the Orderchamp client the engine uses."""
+
+    def iter_orders(
+        self, *, include_unconfirmed: bool = False, include_cancelled: bool = False,
+        is_fulfilled: bool | None = None, updated_since: datetime | None = None,
+        sort: str = "CREATED_AT_ASC", with_lines: bool = True, page_size: int | None = None,
+    ) -> Iterable[Order]:
+        """Orders, lazily, all lines included."""
+        ...
+
+    def get_order(
+        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False
+    ) -> Order | None:
+        """One order with all lines (and shipments); None when unknown."""
+        ...
+
+    def create_shipment(
+        self, order_id: str, lines: Sequence[tuple[str, int]], *, method: str = "SHIP_YOURSELF",
+        weight: int | None = None, client_mutation_id: str | None = None,
+    ) -> Shipment:
+        """``shipmentCreate``; never re-sent after an ambiguous failure."""
+        ...
+
+    def ship_shipment(
+        self, shipment_id: str, *, is_tracked: bool, estimated_transit_days: int,
+        tracking_number: str | None = None, tracking_url: str | None = None,
+        carrier: str | None = None,
+    ) -> Shipment:
+        """``shipmentShip``."""
+        ...

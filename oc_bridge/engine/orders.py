@@ -1,0 +1,282 @@
+"""Bringing one Orderchamp order up to date at each adapter instance: export, update, cancel.
+
+Rules (Orderchamp §4): only confirmed, not cancelled orders are exported, and only while
+something is left to ship (fully shipped history is never sent again); an order with a
+cancellation *request* is neither exported nor cancelled in the warehouse; a cancelled order
+that was (or may have been) exported is cancelled there, or parked when the adapter cannot.
+Every step records its intent in the ledger before calling the adapter and its outcome after.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from oc_bridge.adapter import Adapter, Capability
+from oc_bridge.canonical import FulfilmentOrder
+from oc_bridge.engine.context import EngineContext
+from oc_bridge.engine.diff import describe_difference, fingerprint
+from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, order_digest
+from oc_bridge.engine.summary import SyncSummary
+from oc_bridge.errors import AlreadyDoneError, PermanentError, TransientError
+from oc_bridge.faults import crash_point
+from oc_bridge.models import Order
+from oc_bridge.store import ExportOperation, ExportRecord, ExportState, OrderSeen, ParkedKind
+
+__all__ = ["OrderExporter"]
+
+log = logging.getLogger(__name__)
+
+_VERBS = {ExportOperation.SUBMIT: "export", ExportOperation.UPDATE: "update",
+          ExportOperation.CANCEL: "cancel"}
+
+
+class OrderExporter:
+    """Applies the export rules for one order at a time; see the module docstring."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+
+    def handle(self, order: Order, summary: SyncSummary) -> None:
+        """Record the sighting, route the order and bring every instance up to date."""
+        if not self.ctx.dry_run:
+            self.store.record_order(OrderSeen(
+                order_id=order.id, number=order.number,
+                status=order.status.value if order.status else None,
+                updated_at=order.updated_at.isoformat() if order.updated_at else None,
+                digest=order_digest(order), is_confirmed=bool(order.is_confirmed),
+                is_cancelled=is_cancelled(order)))
+        existing = {r.instance: r for r in self.store.exports_for_order(order.id)}
+        routed: list[str] = []
+        if order.is_fulfillable and has_unshipped_lines(order):
+            candidates = [name for name, adapter in self.ctx.adapters.items()
+                          if adapter.supports(Capability.SUBMIT_ORDERS)]
+            routed = self.ctx.hooks.route_order(order, candidates, self.ctx.settings)
+            if not routed and not existing:
+                self._park_unrouted(order, summary)
+                return
+            if routed and not self.ctx.dry_run:
+                self.store.resolve_parked_for(ParkedKind.ORDER, order.id, None,
+                                              "routed to " + ", ".join(routed))
+        for instance in dict.fromkeys([*routed, *existing]):
+            adapter = self.ctx.adapters.get(instance)
+            if adapter is not None:
+                self._bring_up_to_date(order, instance, adapter, existing.get(instance), summary,
+                                       allow_submit=instance in routed)
+
+    def _park_unrouted(self, order: Order, summary: SyncSummary) -> None:
+        if self.store.find_open_parked(ParkedKind.ORDER, order.id, None) is not None:
+            return
+        reason = f"order {order.number}: no adapter instance takes it (check sync.routing)"
+        self.ctx.parked(summary, ParkedKind.ORDER, order.id, instance=None, reason=reason,
+                        order_number=order.number)
+
+    def _bring_up_to_date(self, order: Order, instance: str, adapter: Adapter,
+                          rec: ExportRecord | None, summary: SyncSummary, *,
+                          allow_submit: bool) -> None:
+        cancelled = is_cancelled(order)
+        if rec is not None and rec.state == ExportState.PARKED \
+                and not (cancelled and rec.operation != ExportOperation.CANCEL):
+            return  # waits for a human (``oc-bridge retry``)
+        if cancelled:
+            self._cancel(order, instance, adapter, rec, summary)
+            return
+        if not order.is_fulfillable or (rec is not None and rec.state == ExportState.CANCELLED):
+            return
+        if rec is None and not allow_submit:
+            return
+        operation = ExportOperation.SUBMIT if rec is None or rec.revision is None \
+            else ExportOperation.UPDATE
+        mapped = self._map(order, instance, 1, rec, operation, summary)
+        if mapped is None:
+            return
+        digest, print_ = mapped.content_digest(), fingerprint(mapped)
+        if operation == ExportOperation.SUBMIT:
+            rec = self._submit(order, instance, adapter, rec, digest, print_, summary)
+        revision = next_revision(rec, digest) if rec is not None else None
+        if rec is not None and revision is not None:
+            self._update(order, instance, adapter, rec, revision, digest, print_, summary)
+
+    def _map(self, order: Order, instance: str, revision: int, rec: ExportRecord | None,
+             operation: ExportOperation, summary: SyncSummary) -> FulfilmentOrder | None:
+        try:
+            return self.ctx.hooks.map_order(order, instance=instance, revision=revision)
+        except (TransientError, PermanentError) as exc:
+            self._failed(order, instance, rec, operation, exc, summary)
+            return None
+
+    def _submit(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord | None,
+                digest: str, print_: str, summary: SyncSummary) -> ExportRecord | None:
+        revision = 1
+        if rec is not None and rec.pending_revision is not None:
+            # Resume: the same revision (the adapter is idempotent on it) and the intent as
+            # first recorded, so a changed content is sent as an update right after.
+            revision = rec.pending_revision
+            digest = rec.pending_digest or digest
+            print_ = rec.pending_fingerprint or print_
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"export order {order.number} to {instance} "
+                                   f"(revision {revision})")
+            summary.exported += 1
+            return None
+        sent = self._map(order, instance, revision, rec, ExportOperation.SUBMIT, summary)
+        if sent is None:
+            return None
+        self.store.begin_export(instance, order.id, order_number=order.number,
+                                state=ExportState.SUBMITTING, operation=ExportOperation.SUBMIT,
+                                revision=revision, digest=digest, fingerprint=print_)
+        log.info("order %s at %s: submitting revision %d", order.number, instance, revision)
+        try:
+            external_id = adapter.submit_order(sent).external_id
+        except AlreadyDoneError as exc:
+            external_id = exc.external_id
+        except (TransientError, PermanentError) as exc:
+            self._failed(order, instance, rec, ExportOperation.SUBMIT, exc, summary)
+            return None
+        crash_point("after_export")
+        done = self._finish(order, instance, external_id)
+        log.info("order %s at %s: exported revision %d as %s", order.number, instance,
+                 revision, external_id)
+        summary.exported += 1
+        self._notify_exported(instance, sent, done.external_id)
+        return done
+
+    def _finish(self, order: Order, instance: str, external_id: str | None) -> ExportRecord:
+        """Record ``exported`` and close any parked item of this order at this instance."""
+        with self.store.transaction():
+            done = self.store.finish_export(instance, order.id, state=ExportState.EXPORTED,
+                                            external_id=external_id)
+            self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
+                                          f"exported revision {done.revision}")
+        return done
+
+    def _update(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord,
+                revision: int, digest: str, print_: str, summary: SyncSummary) -> None:
+        change = describe_difference(rec.fingerprint, print_)
+        if not adapter.supports(Capability.UPDATE_ORDERS):
+            reason = (f"order {order.number} changed after it was exported to {instance}, "
+                      f"which cannot update orders: {change}; update it there by hand")
+            self.ctx.parked(
+                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
+                order_number=order.number,
+                record=lambda: self.store.fail_export(
+                    instance, order.id, order_number=order.number,
+                    operation=ExportOperation.UPDATE, error=reason, park=True, sent=False))
+            return
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"update order {order.number} at {instance} to revision "
+                                   f"{revision}: {change}")
+            summary.updated += 1
+            return
+        sent = self._map(order, instance, revision, rec, ExportOperation.UPDATE, summary)
+        if sent is None:
+            return
+        self.store.begin_export(instance, order.id, order_number=order.number,
+                                state=ExportState.UPDATING, operation=ExportOperation.UPDATE,
+                                revision=revision, digest=digest, fingerprint=print_)
+        log.info("order %s at %s: updating to revision %d (%s)", order.number, instance,
+                 revision, change)
+        try:
+            external_id = adapter.update_order(sent, rec.external_id).external_id
+        except AlreadyDoneError as exc:
+            external_id = exc.external_id
+        except (TransientError, PermanentError) as exc:
+            self._failed(order, instance, rec, ExportOperation.UPDATE, exc, summary)
+            return
+        done = self._finish(order, instance, external_id)
+        log.info("order %s at %s: exported revision %d", order.number, instance, revision)
+        summary.updated += 1
+        self._notify_exported(instance, sent, done.external_id)
+
+    def _cancel(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord | None,
+                summary: SyncSummary) -> None:
+        if rec is None or rec.state == ExportState.CANCELLED:
+            return
+        if not rec.maybe_in_backend:
+            self._settle_unexported(order, instance, summary)
+            return
+        if not adapter.supports(Capability.CANCEL_ORDERS):
+            reason = (f"order {order.number} was cancelled in Orderchamp after it was exported "
+                      f"to {instance}, which cannot cancel orders; cancel it there by hand")
+            self.ctx.parked(
+                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
+                order_number=order.number,
+                record=lambda: self.store.fail_export(
+                    instance, order.id, order_number=order.number,
+                    operation=ExportOperation.CANCEL, error=reason, park=True, sent=True))
+            return
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"cancel order {order.number} at {instance}")
+            summary.cancelled += 1
+            return
+        revision = rec.revision or rec.pending_revision or 1
+        try:
+            mapped = self.ctx.hooks.map_order(order, instance=instance, revision=revision)
+        except (TransientError, PermanentError):  # a cancellation needs no lines
+            mapped = FulfilmentOrder(reference=order.id, number=order.number, revision=revision)
+        self.store.begin_export(instance, order.id, order_number=order.number,
+                                state=ExportState.CANCELLING, operation=ExportOperation.CANCEL,
+                                revision=None, digest=None, fingerprint=None)
+        log.info("order %s at %s: cancelling", order.number, instance)
+        try:
+            adapter.cancel_order(mapped, rec.external_id, order.cancellation_reason)
+        except AlreadyDoneError:
+            pass
+        except (TransientError, PermanentError) as exc:
+            self._failed(order, instance, rec, ExportOperation.CANCEL, exc, summary)
+            return
+        with self.store.transaction():
+            self.store.finish_export(instance, order.id, state=ExportState.CANCELLED)
+            self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
+                                          "order cancelled; the warehouse was told")
+        log.info("order %s at %s: cancelled", order.number, instance)
+        summary.cancelled += 1
+
+    def _settle_unexported(self, order: Order, instance: str, summary: SyncSummary) -> None:
+        """A cancelled order that never reached the warehouse: close its row and parkings."""
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"close order {order.number} at {instance}: cancelled "
+                                   "before it was exported")
+            return
+        with self.store.transaction():
+            self.store.begin_export(instance, order.id, order_number=order.number,
+                                    state=ExportState.CANCELLING,
+                                    operation=ExportOperation.CANCEL, revision=None,
+                                    digest=None, fingerprint=None)
+            self.store.finish_export(instance, order.id, state=ExportState.CANCELLED)
+            self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
+                                          "order cancelled before it was exported")
+        log.info("order %s at %s: cancelled before it was exported", order.number, instance)
+
+    def _failed(self, order: Order, instance: str, rec: ExportRecord | None,
+                operation: ExportOperation, exc: Exception, summary: SyncSummary) -> None:
+        permanent = isinstance(exc, PermanentError)
+        attempts = (rec.attempts if rec else 0) + 1
+        message = f"{_VERBS[operation]} order {order.number} to {instance} failed: {exc}"
+        # ``rec`` is the row before this attempt. The back end may hold something after a
+        # transient error, or when an earlier attempt was left unfinished.
+        sent = not permanent or (rec is not None and rec.pending_revision is not None)
+        if permanent or attempts >= self.ctx.max_attempts:
+            reason = message if permanent else f"{message} (gave up after {attempts} attempts)"
+            self.ctx.parked(
+                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
+                order_number=order.number,
+                record=lambda: self.store.fail_export(
+                    instance, order.id, order_number=order.number, operation=operation,
+                    error=str(exc), park=True, sent=sent))
+            return
+        summary.add_failed(f"{message} (attempt {attempts} of {self.ctx.max_attempts}; "
+                           "will retry)")
+        if not self.ctx.dry_run:
+            self.store.fail_export(instance, order.id, order_number=order.number,
+                                   operation=operation, error=str(exc), park=False, sent=sent)
+        log.warning("order %s at %s: %s failed (attempt %d), will retry: %s", order.number,
+                    instance, _VERBS[operation], attempts, exc)
+
+    def _notify_exported(self, instance: str, order: FulfilmentOrder,
+                         external_id: str | None) -> None:
+        try:
+            self.ctx.hooks.notify_order_exported(instance=instance, order=order,
+                                                 external_id=external_id)
+        except Exception:  # observers never block the engine
+            log.exception("observer of exported orders failed")

@@ -1,0 +1,94 @@
+"""What one engine run did (or, in a dry run, would do)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["SyncSummary"]
+
+_COUNTERS = (
+    "orders_seen", "exported", "updated", "cancelled", "shipments_reported",
+    "duplicates_skipped", "orders_fulfilled", "parked", "failed",
+)
+
+
+@dataclass
+class SyncSummary:
+    """Counters and messages of a run. In a dry run the counters say what *would* happen and
+    ``planned`` lists each action; nothing was changed anywhere.
+
+    ``failed`` counts items kept for a later attempt (transient errors) and errors that stopped
+    part of the run; ``parked`` counts items handed to a human (reasons in ``parked_reasons``).
+    """
+
+    dry_run: bool = False
+    orders_seen: int = 0
+    exported: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    shipments_reported: int = 0
+    duplicates_skipped: int = 0
+    orders_fulfilled: int = 0
+    parked: int = 0
+    failed: int = 0
+    planned: list[str] = field(default_factory=list)
+    parked_reasons: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything went through, 4 when something was parked or failed."""
+        return 4 if (self.parked or self.failed) else 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was parked and nothing failed."""
+        return self.exit_code == 0
+
+    def add_parked(self, reason: str) -> None:
+        """Count one parked item with its reason."""
+        self.parked += 1
+        self.parked_reasons.append(reason)
+
+    def add_failed(self, message: str) -> None:
+        """Count one item kept for a later attempt (or a failed part of the run)."""
+        self.failed += 1
+        self.errors.append(message)
+
+    def merge(self, other: SyncSummary) -> SyncSummary:
+        """Add ``other``'s counters and messages to this summary; returns self."""
+        for name in _COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.planned.extend(other.planned)
+        self.parked_reasons.extend(other.parked_reasons)
+        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+        self.dry_run = self.dry_run or other.dry_run
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (for ``--json``), with ``exit_code``."""
+        data = asdict(self)
+        data["exit_code"] = self.exit_code
+        return data
+
+    def lines(self) -> list[str]:
+        """A human-readable report, one line each."""
+        head = "dry run: nothing was changed" if self.dry_run else "sync finished"
+        out = [
+            head,
+            f"  orders seen: {self.orders_seen}, exported: {self.exported}, "
+            f"updated: {self.updated}, cancelled: {self.cancelled}",
+            f"  shipments reported: {self.shipments_reported}, duplicates skipped: "
+            f"{self.duplicates_skipped}, orders fully shipped: {self.orders_fulfilled}",
+            f"  parked: {self.parked}, failed (will retry): {self.failed}",
+        ]
+        sections = (("would do", self.planned), ("parked", self.parked_reasons),
+                    ("errors", self.errors), ("warnings", self.warnings))
+        for title, items in sections:
+            if items:
+                out.append(f"{title}:")
+                out.extend(f"  - {item}" for item in items)
+        return out

@@ -1,0 +1,79 @@
+"""The ledger: everything the bridge did, recorded as intent before and outcome after each step.
+
+``open_store(url)`` opens the configured store; :class:`Store` is the interface the engine, the
+CLI and the daemon use; the records and states live in :mod:`oc_bridge.store.records`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oc_bridge.errors import ConfigurationError
+from oc_bridge.store.base import Store
+from oc_bridge.store.records import (
+    UNFINISHED_EXPORT_STATES,
+    UNFINISHED_SHIPMENT_STATES,
+    ActivityEntry,
+    ExportOperation,
+    ExportRecord,
+    ExportState,
+    OrderSeen,
+    ParkedItem,
+    ParkedKind,
+    ShipmentRecord,
+    ShipmentState,
+    StoreCounts,
+)
+from oc_bridge.store.sqlite import SqliteStore
+
+__all__ = [
+    "UNFINISHED_EXPORT_STATES",
+    "UNFINISHED_SHIPMENT_STATES",
+    "ActivityEntry",
+    "ExportOperation",
+    "ExportRecord",
+    "ExportState",
+    "OrderSeen",
+    "ParkedItem",
+    "ParkedKind",
+    "ShipmentRecord",
+    "ShipmentState",
+    "SqliteStore",
+    "Store",
+    "StoreCounts",
+    "open_store",
+    "sqlite_path",
+]
+
+_SQLITE = "sqlite:///"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URL (None for ``:memory:`` and other schemes).
+
+    ``sqlite:///relative.db`` is relative to the working directory; ``sqlite:////abs.db`` is
+    absolute (the fourth slash starts the path).
+    """
+    if not url.startswith(_SQLITE):
+        return None
+    rest = url[len(_SQLITE):]
+    if rest in ("", ":memory:"):
+        return None
+    return Path(rest)
+
+
+def open_store(url: str) -> Store:
+    """Open (and migrate) the store at ``url``: ``sqlite:///relative.db``,
+    ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``.
+
+    Raises ``ConfigurationError`` for an unsupported URL or an unusable database.
+    """
+    if url.startswith(_SQLITE):
+        path = sqlite_path(url)
+        if path is None and url[len(_SQLITE):] != ":memory:":
+            raise ConfigurationError(f"store.url {url!r} names no database file")
+        return SqliteStore(path if path is not None else ":memory:")
+    if url.startswith(("postgresql://", "postgres://")):
+        raise ConfigurationError(
+            "store.url: the PostgreSQL store is not part of this build; use sqlite:///PATH")
+    raise ConfigurationError(f"store.url {url!r}: must start with sqlite:///")

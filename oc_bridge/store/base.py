@@ -1,0 +1,222 @@
+"""The abstract ledger interface: what the engine, the CLI and the daemon may rely on.
+
+Every method that changes state runs in its own transaction, or joins the caller's when called
+inside ``with store.transaction():`` (transactions nest by joining; an exception rolls the
+outermost one back). Each state change also appends one line to the activity log in the same
+transaction. Times are ISO-8601 UTC strings. Implementations: :class:`~oc_bridge.store.sqlite.
+SqliteStore` (embedded default); a PostgreSQL store satisfies the same interface with its own
+SQL module.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+
+from oc_bridge.store.records import (
+    ActivityEntry,
+    ExportOperation,
+    ExportRecord,
+    ExportState,
+    OrderSeen,
+    ParkedItem,
+    ParkedKind,
+    ShipmentRecord,
+    ShipmentState,
+    StoreCounts,
+)
+
+__all__ = ["Store"]
+
+
+class Store(ABC):
+    """The ledger of everything the bridge did. See the module docstring for the guarantees."""
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A write transaction; nested calls join the outermost one."""
+
+    @property
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version of the opened database (after migrations)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- orders seen ----------------------------------------------------------------------
+
+    @abstractmethod
+    def record_order(self, order: OrderSeen) -> None:
+        """Insert or replace what the bridge last saw of an order (``seen_at`` is set here)."""
+
+    @abstractmethod
+    def get_order(self, order_id: str) -> OrderSeen | None:
+        """The last sighting of an order, or None."""
+
+    @abstractmethod
+    def find_order_id(self, number: str) -> str | None:
+        """The Orderchamp order id for an order number, from orders seen or exports."""
+
+    # --- exports --------------------------------------------------------------------------
+
+    @abstractmethod
+    def get_export(self, instance: str, order_id: str) -> ExportRecord | None:
+        """The export row of an order at an instance, or None."""
+
+    @abstractmethod
+    def exports_for_order(self, order_id: str) -> list[ExportRecord]:
+        """Every export row of an order (any instance)."""
+
+    @abstractmethod
+    def list_exports(self, states: Iterable[ExportState] | None = None) -> list[ExportRecord]:
+        """Export rows, optionally only those in ``states``, oldest change first."""
+
+    @abstractmethod
+    def begin_export(
+        self, instance: str, order_id: str, *, order_number: str, state: ExportState,
+        operation: ExportOperation, revision: int | None, digest: str | None,
+        fingerprint: str | None,
+    ) -> ExportRecord:
+        """Record the intent of a step (``submitting``, ``updating``, ``cancelling``) with the
+        revision, digest and fingerprint about to be sent; creates the row if needed."""
+
+    @abstractmethod
+    def finish_export(
+        self, instance: str, order_id: str, *, state: ExportState, external_id: str | None = None,
+    ) -> ExportRecord:
+        """Record a step's outcome (``exported`` or ``cancelled``): the pending revision becomes
+        the held one, ``external_id`` is kept unless a new one is given, attempts reset."""
+
+    @abstractmethod
+    def fail_export(
+        self, instance: str, order_id: str, *, order_number: str, operation: ExportOperation,
+        error: str, park: bool, sent: bool,
+    ) -> ExportRecord:
+        """Record a failed step: attempts + 1, state ``parked`` or ``failed``. ``sent=False``
+        says the back end certainly did not receive it (the pending values are dropped);
+        creates the row when a step failed before any intent (e.g. mapping)."""
+
+    @abstractmethod
+    def reset_export(self, instance: str, order_id: str) -> ExportRecord | None:
+        """Make a parked export retryable: state ``failed``, attempts 0 (for ``retry``)."""
+
+    # --- shipments ------------------------------------------------------------------------
+
+    @abstractmethod
+    def get_shipment(self, instance: str, shipment_key: str) -> ShipmentRecord | None:
+        """The ledger row of a reported parcel, or None."""
+
+    @abstractmethod
+    def list_shipments(
+        self, states: Iterable[ShipmentState] | None = None
+    ) -> list[ShipmentRecord]:
+        """Shipment rows, optionally only those in ``states``, oldest change first."""
+
+    @abstractmethod
+    def receive_shipment(
+        self, instance: str, shipment_key: str, *, report_json: str, order_id: str | None,
+        order_number: str | None,
+    ) -> ShipmentRecord:
+        """Record a report (state ``received``) before anything is asked of Orderchamp. A row
+        whose create step has not started is refreshed with the new report; a row past that
+        point is returned unchanged."""
+
+    @abstractmethod
+    def begin_shipment_create(
+        self, instance: str, shipment_key: str, *, order_id: str, order_number: str,
+        lines: Sequence[tuple[str, int]],
+    ) -> ShipmentRecord:
+        """Intent of ``shipmentCreate`` with the resolved lines (state ``creating``)."""
+
+    @abstractmethod
+    def record_shipment_created(
+        self, instance: str, shipment_key: str, oc_shipment_id: str, *, adopted: bool = False,
+    ) -> ShipmentRecord:
+        """Outcome of the create step: the Orderchamp shipment id (state ``created``)."""
+
+    @abstractmethod
+    def begin_shipment_ship(self, instance: str, shipment_key: str) -> ShipmentRecord:
+        """Intent of ``shipmentShip`` (state ``shipping``)."""
+
+    @abstractmethod
+    def record_shipment_shipped(self, instance: str, shipment_key: str) -> ShipmentRecord:
+        """Outcome of the ship step (state ``shipped``, final)."""
+
+    @abstractmethod
+    def fail_shipment(
+        self, instance: str, shipment_key: str, *, error: str, park: bool,
+    ) -> ShipmentRecord:
+        """A failed step: attempts + 1, state ``parked`` or ``failed``; ids and lines kept."""
+
+    @abstractmethod
+    def reset_shipment(self, instance: str, shipment_key: str) -> ShipmentRecord | None:
+        """Make a parked shipment retryable: state ``failed``, attempts 0 (for ``retry``)."""
+
+    @abstractmethod
+    def claimed_shipment_ids(self, order_id: str) -> set[str]:
+        """Orderchamp shipment ids any ledger row of this order already owns."""
+
+    # --- cursors --------------------------------------------------------------------------
+
+    @abstractmethod
+    def get_cursor(self, name: str) -> str | None:
+        """A saved cursor value, or None."""
+
+    @abstractmethod
+    def set_cursor(self, name: str, value: str | None) -> None:
+        """Save (or with None, forget) a cursor."""
+
+    # --- parked items ---------------------------------------------------------------------
+
+    @abstractmethod
+    def park(
+        self, kind: ParkedKind, reference: str, *, instance: str | None, reason: str,
+        order_number: str | None = None, payload: str | None = None,
+    ) -> ParkedItem:
+        """Park an item for a human. An open item with the same kind, reference and instance
+        is updated (same id) instead of duplicated."""
+
+    @abstractmethod
+    def find_open_parked(
+        self, kind: ParkedKind, reference: str, instance: str | None
+    ) -> ParkedItem | None:
+        """The open parked item for this kind, reference and instance, or None."""
+
+    @abstractmethod
+    def get_parked(self, parked_id: int) -> ParkedItem | None:
+        """One parked item (open or resolved), or None."""
+
+    @abstractmethod
+    def list_parked(self, *, include_resolved: bool = False) -> list[ParkedItem]:
+        """Parked items, oldest first; only open ones unless ``include_resolved``."""
+
+    @abstractmethod
+    def resolve_parked(self, parked_id: int, resolution: str) -> ParkedItem | None:
+        """Close an open parked item with a note; None when unknown or already closed."""
+
+    @abstractmethod
+    def resolve_parked_for(
+        self, kind: ParkedKind, reference: str, instance: str | None, resolution: str
+    ) -> int:
+        """Close the open items for this kind, reference and instance; how many were closed."""
+
+    # --- activity and status ----------------------------------------------------------------
+
+    @abstractmethod
+    def recent_activity(self, limit: int = 20) -> list[ActivityEntry]:
+        """The latest state changes, newest first."""
+
+    @abstractmethod
+    def counts(self) -> StoreCounts:
+        """Rows per state of exports and shipments, and parked items."""

@@ -1,0 +1,231 @@
+"""Every SQL statement of the SQLite ledger, parametrised (named ``:param`` style).
+
+Portable types only (TEXT, INTEGER; times as ISO-8601 UTC text) so the PostgreSQL module can
+mirror this one statement by statement. ``MIGRATIONS`` is the ordered schema history: a step is
+never edited once released; a change is a new step. A later step will add the webhook inbox.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+#: (version, description, statements), applied in order inside one transaction at open.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "ledger: orders seen, exports, shipments, cursors, parked items", (
+        """CREATE TABLE orders_seen (
+            order_id TEXT PRIMARY KEY,
+            number TEXT NOT NULL,
+            status TEXT,
+            updated_at TEXT,
+            digest TEXT NOT NULL,
+            is_confirmed INTEGER NOT NULL,
+            is_cancelled INTEGER NOT NULL,
+            seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX orders_seen_number ON orders_seen (number)",
+        """CREATE TABLE exports (
+            instance TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            order_number TEXT NOT NULL,
+            state TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            revision INTEGER,
+            digest TEXT,
+            fingerprint TEXT,
+            pending_revision INTEGER,
+            pending_digest TEXT,
+            pending_fingerprint TEXT,
+            external_id TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (instance, order_id)
+        )""",
+        """CREATE TABLE shipments (
+            instance TEXT NOT NULL,
+            shipment_key TEXT NOT NULL,
+            order_id TEXT,
+            order_number TEXT,
+            state TEXT NOT NULL,
+            report_json TEXT NOT NULL,
+            lines_json TEXT NOT NULL DEFAULT '[]',
+            oc_shipment_id TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            create_intent_at TEXT,
+            create_done_at TEXT,
+            ship_intent_at TEXT,
+            ship_done_at TEXT,
+            PRIMARY KEY (instance, shipment_key)
+        )""",
+        """CREATE TABLE cursors (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE parked (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            instance TEXT,
+            order_number TEXT,
+            reason TEXT NOT NULL,
+            payload TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT
+        )""",
+    )),
+    (2, "activity log and look-up indexes", (
+        """CREATE TABLE activity (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            order_number TEXT,
+            instance TEXT,
+            state TEXT NOT NULL,
+            message TEXT
+        )""",
+        "CREATE INDEX exports_state ON exports (state)",
+        "CREATE INDEX shipments_state ON shipments (state)",
+        "CREATE INDEX shipments_order ON shipments (order_id)",
+        "CREATE INDEX parked_open ON parked (kind, reference, resolved_at)",
+    )),
+)
+
+# --- schema version -------------------------------------------------------------------------
+
+CREATE_SCHEMA_VERSION = """CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)"""
+SELECT_SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version"
+INSERT_SCHEMA_VERSION = (
+    "INSERT INTO schema_version (version, description, applied_at) "
+    "VALUES (:version, :description, :at)"
+)
+
+# --- orders seen ----------------------------------------------------------------------------
+
+UPSERT_ORDER = """INSERT INTO orders_seen
+    (order_id, number, status, updated_at, digest, is_confirmed, is_cancelled, seen_at)
+    VALUES (:order_id, :number, :status, :updated_at, :digest, :is_confirmed, :is_cancelled,
+            :seen_at)
+    ON CONFLICT (order_id) DO UPDATE SET number = excluded.number, status = excluded.status,
+        updated_at = excluded.updated_at, digest = excluded.digest,
+        is_confirmed = excluded.is_confirmed, is_cancelled = excluded.is_cancelled,
+        seen_at = excluded.seen_at"""
+SELECT_ORDER = "SELECT * FROM orders_seen WHERE order_id = :order_id"
+FIND_ORDER_BY_NUMBER = (
+    "SELECT order_id FROM orders_seen WHERE number = :number "
+    "UNION SELECT order_id FROM exports WHERE order_number = :number"
+)
+COUNT_ORDERS = "SELECT COUNT(*) AS n FROM orders_seen"
+
+# --- exports --------------------------------------------------------------------------------
+
+SELECT_EXPORT = "SELECT * FROM exports WHERE instance = :instance AND order_id = :order_id"
+SELECT_EXPORTS_FOR_ORDER = "SELECT * FROM exports WHERE order_id = :order_id ORDER BY instance"
+SELECT_EXPORTS = "SELECT * FROM exports ORDER BY updated_at, order_id, instance"
+INSERT_EXPORT = """INSERT INTO exports
+    (instance, order_id, order_number, state, operation, pending_revision, pending_digest,
+     pending_fingerprint, attempts, last_error, created_at, updated_at)
+    VALUES (:instance, :order_id, :order_number, :state, :operation, :revision, :digest,
+            :fingerprint, 0, NULL, :at, :at)"""
+BEGIN_EXPORT = """UPDATE exports SET order_number = :order_number, state = :state,
+    operation = :operation, pending_revision = :revision, pending_digest = :digest,
+    pending_fingerprint = :fingerprint, updated_at = :at
+    WHERE instance = :instance AND order_id = :order_id"""
+FINISH_EXPORT = """UPDATE exports SET state = :state,
+    revision = COALESCE(pending_revision, revision), digest = COALESCE(pending_digest, digest),
+    fingerprint = COALESCE(pending_fingerprint, fingerprint),
+    pending_revision = NULL, pending_digest = NULL, pending_fingerprint = NULL,
+    external_id = COALESCE(:external_id, external_id), attempts = 0, last_error = NULL,
+    updated_at = :at
+    WHERE instance = :instance AND order_id = :order_id"""
+FAIL_EXPORT = """UPDATE exports SET state = :state, operation = :operation,
+    attempts = attempts + 1, last_error = :error, updated_at = :at,
+    pending_revision = CASE WHEN :sent = 1 THEN pending_revision END,
+    pending_digest = CASE WHEN :sent = 1 THEN pending_digest END,
+    pending_fingerprint = CASE WHEN :sent = 1 THEN pending_fingerprint END
+    WHERE instance = :instance AND order_id = :order_id"""
+RESET_EXPORT = """UPDATE exports SET state = :state, attempts = 0, updated_at = :at
+    WHERE instance = :instance AND order_id = :order_id AND state = :parked"""
+COUNT_EXPORTS = "SELECT state, COUNT(*) AS n FROM exports GROUP BY state"
+
+# --- shipments ------------------------------------------------------------------------------
+
+SELECT_SHIPMENT = (
+    "SELECT * FROM shipments WHERE instance = :instance AND shipment_key = :shipment_key"
+)
+SELECT_SHIPMENTS = "SELECT * FROM shipments ORDER BY updated_at, instance, shipment_key"
+INSERT_SHIPMENT = """INSERT INTO shipments
+    (instance, shipment_key, order_id, order_number, state, report_json, lines_json, attempts,
+     created_at, updated_at)
+    VALUES (:instance, :shipment_key, :order_id, :order_number, :state, :report_json, '[]', 0,
+            :at, :at)"""
+REFRESH_SHIPMENT = """UPDATE shipments SET order_id = :order_id, order_number = :order_number,
+    state = :state, report_json = :report_json, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+BEGIN_SHIPMENT_CREATE = """UPDATE shipments SET order_id = :order_id,
+    order_number = :order_number, state = :state, lines_json = :lines_json,
+    create_intent_at = :at, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+SHIPMENT_CREATED = """UPDATE shipments SET state = :state, oc_shipment_id = :oc_shipment_id,
+    create_done_at = :at, attempts = 0, last_error = NULL, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+BEGIN_SHIPMENT_SHIP = """UPDATE shipments SET state = :state, ship_intent_at = :at,
+    updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+SHIPMENT_SHIPPED = """UPDATE shipments SET state = :state, ship_done_at = :at, attempts = 0,
+    last_error = NULL, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+FAIL_SHIPMENT = """UPDATE shipments SET state = :state, attempts = attempts + 1,
+    last_error = :error, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key"""
+RESET_SHIPMENT = """UPDATE shipments SET state = :state, attempts = 0, updated_at = :at
+    WHERE instance = :instance AND shipment_key = :shipment_key AND state = :parked"""
+CLAIMED_SHIPMENT_IDS = (
+    "SELECT oc_shipment_id FROM shipments "
+    "WHERE order_id = :order_id AND oc_shipment_id IS NOT NULL"
+)
+COUNT_SHIPMENTS = "SELECT state, COUNT(*) AS n FROM shipments GROUP BY state"
+
+# --- cursors --------------------------------------------------------------------------------
+
+SELECT_CURSOR = "SELECT value FROM cursors WHERE name = :name"
+UPSERT_CURSOR = """INSERT INTO cursors (name, value, updated_at) VALUES (:name, :value, :at)
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"""
+DELETE_CURSOR = "DELETE FROM cursors WHERE name = :name"
+
+# --- parked ---------------------------------------------------------------------------------
+
+SELECT_OPEN_PARKED = """SELECT * FROM parked WHERE kind = :kind AND reference = :reference
+    AND COALESCE(instance, '') = COALESCE(:instance, '') AND resolved_at IS NULL
+    ORDER BY id"""
+INSERT_PARKED = """INSERT INTO parked
+    (kind, reference, instance, order_number, reason, payload, created_at, updated_at)
+    VALUES (:kind, :reference, :instance, :order_number, :reason, :payload, :at, :at)"""
+UPDATE_PARKED = """UPDATE parked SET reason = :reason, payload = COALESCE(:payload, payload),
+    order_number = COALESCE(:order_number, order_number), updated_at = :at WHERE id = :id"""
+SELECT_PARKED = "SELECT * FROM parked WHERE id = :id"
+SELECT_PARKED_ALL = "SELECT * FROM parked ORDER BY id"
+SELECT_PARKED_OPEN_ALL = "SELECT * FROM parked WHERE resolved_at IS NULL ORDER BY id"
+RESOLVE_PARKED = """UPDATE parked SET resolved_at = :at, resolution = :resolution,
+    updated_at = :at WHERE id = :id AND resolved_at IS NULL"""
+COUNT_PARKED = """SELECT SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS open,
+    SUM(CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END) AS resolved FROM parked"""
+
+# --- activity -------------------------------------------------------------------------------
+
+INSERT_ACTIVITY = """INSERT INTO activity
+    (at, kind, reference, order_number, instance, state, message)
+    VALUES (:at, :kind, :reference, :order_number, :instance, :state, :message)"""
+PRUNE_ACTIVITY = "DELETE FROM activity WHERE id <= (SELECT MAX(id) FROM activity) - :keep"
+SELECT_ACTIVITY = "SELECT * FROM activity ORDER BY id DESC LIMIT :limit"
