@@ -108,8 +108,12 @@ class Sandbox:
         if server is not None:
             from waitress import wasyncore
 
-            # Close every socket from inside the server's own loop, which then ends.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            # Close every socket from inside the server's own loop, which then ends. If the
+            # loop already ended (its trigger is closed), close what is left from here.
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:
+                wasyncore.close_all(server._map)
             if thread is not None:
                 thread.join(10)
             server.task_dispatcher.shutdown()

@@ -71,7 +71,8 @@ def _shipments(box: Any, reference: str) -> list[Any]:
 @pytest.mark.parametrize("kind", ["picqer", "shipbob"])
 @pytest.mark.parametrize("look_up_at_once", [True, False])
 def test_orders_in_shipments_back_exactly_once(
-    sandbox: Any, tmp_path: Path, kind: str, look_up_at_once: bool  # noqa: F811
+    sandbox: Any, tmp_path: Path, kind: str, look_up_at_once: bool,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake: FakePicqer | FakeShipBob
     if kind == "picqer":
@@ -83,6 +84,9 @@ def test_orders_in_shipments_back_exactly_once(
     options.pop("webhook")
     options["create_order"] = {"lookup_after_timeout": look_up_at_once}
     environ = {"PICQER_API_KEY": PICQER_KEY, "SHIPBOB_TOKEN": SHIPBOB_TOKEN}
+    # `*_env` secrets are read from the process environment when the adapter is configured.
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
     config = _settings(tmp_path, sandbox.url, kind, options)
     try:
         fake.time_out_next_create(1.5)  # the first create is stored, its answer is lost
