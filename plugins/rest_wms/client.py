@@ -13,10 +13,10 @@ import requests
 
 from oc_bridge.errors import ClientRequestError, MappingError
 from oc_bridge.http import HttpClient
+from oc_bridge.ratelimit import RateLimiter
 from plugins.rest_wms.config import RestWmsConfig
 from plugins.rest_wms.config_base import RequestConfig
 from plugins.rest_wms.extract import ExpressionProblem, build_body
-from plugins.rest_wms.limiter import RateLimiter
 from plugins.rest_wms.templating import TemplateProblem, render, render_json
 
 __all__ = ["WarehouseClient"]
@@ -45,7 +45,7 @@ class WarehouseClient:
         if config.rate_limit is not None:
             rl = config.rate_limit
             self.limiter = RateLimiter(
-                requests=rl.requests, per_seconds=rl.per_seconds,
+                requests=rl.requests, per_seconds=rl.per_seconds, service="warehouse",
                 remaining_header=rl.remaining_header, reset_header=rl.reset_header,
                 reset_is_epoch=rl.reset_is == "epoch", reserve=rl.reserve,
                 clock=clock, wall_clock=wall_clock, sleep=sleep,

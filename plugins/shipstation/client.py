@@ -19,9 +19,9 @@ import requests
 
 from oc_bridge.errors import ClientRequestError, MalformedResponseError, OcBridgeError
 from oc_bridge.http import HttpClient
+from oc_bridge.ratelimit import RateLimiter
 
 from .config import ShipStationConfig
-from .limiter import RateLimiter
 
 __all__ = ["ShipStationClient", "error_message"]
 
@@ -65,8 +65,12 @@ class ShipStationClient:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         key, secret = config.api_key.get_secret_value(), config.api_secret.get_secret_value()
-        self.limiter = RateLimiter(per_minute=config.requests_per_minute,
-                                   reserve=config.rate_limit_reserve, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(
+            requests=config.requests_per_minute, per_seconds=60.0, service="ShipStation",
+            limit_header="X-Rate-Limit-Limit", remaining_header="X-Rate-Limit-Remaining",
+            reset_header="X-Rate-Limit-Reset", reserve=config.rate_limit_reserve,
+            clock=clock, sleep=sleep,
+        )
         timeout = (config.connect_timeout, config.read_timeout)
         # Each HttpClient owns its session: V1 Basic auth must never ride along to V2.
         self.v1 = HttpClient(

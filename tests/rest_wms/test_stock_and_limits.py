@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from oc_bridge.plugins import PluginHost
+from oc_bridge.ratelimit import RateLimiter
 from plugins import rest_wms
 from plugins.rest_wms import RestWmsAdapter
 from plugins.rest_wms.fakes import FakePicqer, FakeResponse, FakeShipBob
-from plugins.rest_wms.limiter import RateLimiter
 
 from .conftest import build, picqer_options
 

@@ -1,15 +1,16 @@
-"""Client-side pacing of warehouse calls, so the adapter does not cause a 429 itself.
+"""Client-side pacing of calls to a rate-limited service, so an adapter never causes a 429.
 
-Two rules, both driven by an injectable ``clock``/``sleep``:
+One limiter for every adapter (ShipStation, REST warehouses). Two rules, both driven by an
+injectable ``clock``/``sleep``:
 
 1. Never send more than ``requests`` calls in any ``per_seconds`` window of our own
-   (a sliding window, as ShipBob counts).
-2. When the warehouse says (``remaining_header``) that its budget is at or below ``reserve``,
+   (a sliding window).
+2. When the service says (``remaining_header``) that its budget is at or below ``reserve``,
    wait until its window resets (``reset_header``, seconds or epoch time; the whole window when
-   the warehouse does not say) before the next call — the budget may be shared with other tools.
+   the service does not say) before the next call — the budget may be shared with other tools.
 
 A 429 still happens when another tool spends the budget; the shared HTTP layer then waits as
-``Retry-After`` says and retries.
+the server says (``Retry-After`` or a reset header) and retries.
 """
 
 from __future__ import annotations
@@ -39,15 +40,18 @@ def _number(headers: Mapping[str, str], name: str | None) -> float | None:
 
 class RateLimiter:
     """Paces the calls of one adapter instance; thread-safe. ``waited`` sums the seconds
-    slept (for logs and tests)."""
+    slept (for logs and tests); ``last_headers`` holds the last rate-limit headers seen."""
 
-    def __init__(self, *, requests: int, per_seconds: float = 60.0,
+    def __init__(self, *, requests: int, per_seconds: float = 60.0, service: str = "service",
+                 limit_header: str | None = None,
                  remaining_header: str | None = None, reset_header: str | None = None,
                  reset_is_epoch: bool = False, reserve: int = 1,
                  clock: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.requests = requests
+        self.service = service
+        self.limit_header = limit_header
         self.per_seconds = per_seconds
         self.remaining_header = remaining_header
         self.reset_header = reset_header
@@ -60,11 +64,12 @@ class RateLimiter:
         self._sent: deque[float] = deque()
         self._resume_at: float | None = None
         self.waited = 0.0
+        self.last_headers: dict[str, str] = {}
 
     def _wait(self, seconds: float, why: str) -> None:
         if seconds <= 0:
             return
-        log.info("warehouse rate limit: waiting %.1f s (%s)", seconds, why)
+        log.info("%s rate limit: waiting %.1f s (%s)", self.service, seconds, why)
         self.waited += seconds
         self.sleep(seconds)
 
@@ -72,7 +77,7 @@ class RateLimiter:
         """Block until a call may be sent, then count it."""
         with self._lock:
             if self._resume_at is not None:
-                self._wait(self._resume_at - self.clock(), "warehouse budget nearly spent")
+                self._wait(self._resume_at - self.clock(), "budget nearly spent")
                 self._resume_at = None
             now = self.clock()
             while self._sent and now - self._sent[0] >= self.per_seconds:
@@ -90,6 +95,13 @@ class RateLimiter:
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read the rate-limit headers of an answer (2xx or 429 alike)."""
         remaining = _number(headers, self.remaining_header)
+        if remaining is not None:
+            with self._lock:
+                self.last_headers = {
+                    "limit": headers.get(self.limit_header or "", "?"),
+                    "remaining": headers.get(self.remaining_header or "", "?"),
+                    "reset": headers.get(self.reset_header or "", "?"),
+                }
         if remaining is None or remaining > self.reserve:
             return
         reset = _number(headers, self.reset_header)
