@@ -97,16 +97,17 @@ class Outbox:
 
     def _once(
         self, order: FulfilmentOrder, key: str, entry: JournalEntry,
-        header: tuple[str, ...], rows: list[list[str]],
+        header: tuple[str, ...], rows: list[list[str]], *, pin_name: bool = True,
     ) -> SubmitResult:
         directory = Path(self.config.outbound_dir)
         previous = self.journal.read(order.reference, key)
         if previous is not None and previous.written:
             return SubmitResult(external_id=previous.file, already_existed=True)
-        if previous is None:
-            self.journal.write(order.reference, key, entry)
-        else:
+        if previous is not None:
             entry = previous
+        elif pin_name:
+            # The pending marker pins a name that could not be derived again on a retry.
+            self.journal.write(order.reference, key, entry)
         directory.mkdir(parents=True, exist_ok=True)
         done = JournalEntry(file=entry.file, state="written", extra=entry.extra)
         if (directory / entry.file).exists():  # crashed after the rename last time
@@ -126,7 +127,10 @@ class Outbox:
         name = previous.file if previous else self.file_name(
             self.config.file_name_pattern, order, stamp=stamp, kind=kind)
         entry = JournalEntry(file=name, state="pending", extra={})
-        return self._once(order, key, entry, ORDER_COLUMNS, rows)
+        # With an order date the name is the same on every retry, so the pending marker (two
+        # more fsyncs per order) is only needed without one.
+        return self._once(order, key, entry, ORDER_COLUMNS, rows,
+                          pin_name=order.order_date is None)
 
     def write_cancellation(self, order: FulfilmentOrder, reason: str | None) -> SubmitResult:
         """Write the cancellation file once; a retry rewrites the same name and content."""
