@@ -24,6 +24,7 @@ import logging
 from abc import ABC
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,13 +32,22 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from oc_bridge.canonical import (
+    CustomerRecord,
     FulfilmentOrder,
+    InvoiceDocument,
     ShipmentOutcome,
     ShipmentPull,
     StockLevel,
     SubmitResult,
 )
-from oc_bridge.errors import SettingProblem, SettingsError
+from oc_bridge.errors import (
+    AlreadyDoneError,
+    OcBridgeError,
+    PermanentError,
+    SettingProblem,
+    SettingsError,
+    TransientError,
+)
 
 __all__ = [
     "Adapter",
@@ -58,6 +68,7 @@ class Capability(StrEnum):
     STOCK_LEVELS = "stock_levels"
     INVOICES = "invoices"
     CUSTOMERS = "customers"
+    DELIVERY_DATES = "delivery_dates"
 
 
 class UnsupportedCapabilityError(NotImplementedError):
@@ -139,6 +150,31 @@ class Adapter(ABC):
         """Hand a new order to the back end; idempotent on ``(reference, revision)``."""
         raise UnsupportedCapabilityError(f"{self.name} cannot submit orders")
 
+    @property
+    def submit_batch_size(self) -> int:
+        """How many new orders the engine hands to :meth:`submit_orders` at once. 1 (the
+        default) means one :meth:`submit_order` call per order; a back end with a batch
+        endpoint (ShipStation's ``createorders``) returns its batch size here."""
+        return 1
+
+    def submit_orders(
+        self, orders: Sequence[FulfilmentOrder]
+    ) -> dict[str, SubmitResult | OcBridgeError]:
+        """Submit several new orders; the result per ``order.reference`` is its SubmitResult or
+        the error that order alone met (an AlreadyDoneError counts as success). An error that
+        concerns the whole call (bad credentials) is raised instead. Same idempotency as
+        :meth:`submit_order`. Default: one :meth:`submit_order` call per order."""
+        results: dict[str, SubmitResult | OcBridgeError] = {}
+        for order in orders:
+            try:
+                results[order.reference] = self.submit_order(order)
+            except AlreadyDoneError as exc:
+                results[order.reference] = SubmitResult(external_id=exc.external_id,
+                                                        already_existed=True)
+            except (TransientError, PermanentError) as exc:
+                results[order.reference] = exc
+        return results
+
     def update_order(self, order: FulfilmentOrder, external_id: str | None) -> SubmitResult:
         """Replace an already submitted order with this newer revision."""
         raise UnsupportedCapabilityError(f"{self.name} cannot update orders")
@@ -170,6 +206,28 @@ class Adapter(ABC):
     def fetch_stock(self) -> Iterable[StockLevel]:
         """Current available stock per SKU."""
         raise UnsupportedCapabilityError(f"{self.name} cannot report stock")
+
+    # --- invoices, customers and delivery dates -------------------------------------------
+
+    def receive_invoice(self, invoice: InvoiceDocument) -> None:
+        """Take one Orderchamp invoice (``INVOICES``). The engine hands each invoice to each
+        instance once, but after a crash it may hand it again: must be idempotent on
+        ``invoice.invoice_id``."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot receive invoices")
+
+    def receive_customers(self, customers: Iterable[CustomerRecord]) -> None:
+        """Take Orderchamp customers (``CUSTOMERS``), streamed: consume the iterable once,
+        without holding all of it. Must be idempotent on ``customer_ref`` (upsert)."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot receive customers")
+
+    def expected_delivery(
+        self, reference: str, number: str, external_id: str | None
+    ) -> date | datetime | None:
+        """The date the back end now expects the order (Orderchamp id ``reference``, number
+        ``number``) to be delivered (``DELIVERY_DATES``), or None when it does not say. A
+        ``date`` means that day; a ``datetime`` must be time-zone aware. Must not change
+        anything."""
+        raise UnsupportedCapabilityError(f"{self.name} cannot report delivery dates")
 
     # --- housekeeping ---------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "CustomerRecord",
     "FulfilmentAddress",
     "FulfilmentLine",
     "FulfilmentOrder",
     "InboundProblem",
+    "InvoiceDocument",
     "ShipmentOutcome",
     "ShipmentPull",
     "ShipmentReport",
@@ -229,3 +231,38 @@ def group_lines(lines: Sequence[ShippedLine]) -> dict[tuple[str | None, str | No
         key = (line.line_ref, line.sku)
         out[key] = out.get(key, 0) + line.quantity
     return out
+
+
+class InvoiceDocument(_Frozen):
+    """An Orderchamp invoice as handed to adapters with ``INVOICES`` (an ERP, a folder).
+
+    ``invoice_id`` is Orderchamp's id and the dedupe key: the engine hands each invoice to each
+    adapter instance once. ``type`` is ``DIRECT_INVOICE``, ``SUPPLIER_INVOICE`` or
+    ``COMMISSION_INVOICE``; ``pdf_url`` links to the PDF (it may expire; fetch it promptly).
+    """
+
+    invoice_id: str
+    order_ref: str
+    order_number: str | None = None
+    number: str | None = None
+    type: str | None = None
+    created_at: datetime | None = None
+    currency: str | None = None
+    subtotal: Decimal | None = None
+    tax: Decimal | None = None
+    total: Decimal | None = None
+    pdf_url: str | None = None
+
+
+class CustomerRecord(_Frozen):
+    """An Orderchamp customer (retailer) as handed to adapters with ``CUSTOMERS`` and written by
+    ``oc-bridge customers export``. ``customer_ref`` is Orderchamp's id."""
+
+    customer_ref: str
+    company_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    vat_number: str | None = None
+    locale: str | None = None
+    channel: str | None = None
+    address: FulfilmentAddress = Field(default_factory=FulfilmentAddress)

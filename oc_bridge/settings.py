@@ -150,6 +150,16 @@ class SyncSettings(_Section):
     shipments_interval: int = Field(
         120, ge=1, description="Daemon: seconds between shipment pulls from adapters."
     )
+    auto_confirm: Literal["never", "when-in-stock"] = Field(
+        "never", description="Confirm orders awaiting confirmation when the routed adapter "
+        "reports enough stock for every line (when-in-stock), or never."
+    )
+    stock_interval: int = Field(
+        900, ge=1, description="Daemon: seconds between stock pushes to Orderchamp."
+    )
+    delivery_notify_customer: bool = Field(
+        True, description="E-mail the retailer when an adapter's delivery date is pushed."
+    )
     routing: list[RoutingRule] = Field(
         default_factory=list,
         description="Routing rules; empty sends every order to every enabled adapter.",
@@ -161,6 +171,27 @@ class DaemonSettings(_Section):
 
     host: str = Field("127.0.0.1", description="Address the webhook receiver listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port the webhook receiver listens on.")
+    threads: int = Field(8, ge=1, description="HTTP server threads (waitress).")
+    workers: int = Field(4, ge=1, description="Inbox worker threads.")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest accepted request body; larger ones get 413."
+    )
+    lease_seconds: int = Field(
+        60, ge=1, description="How long a worker holds inbox items before others may retake them."
+    )
+    ready_max_age: int = Field(
+        1800, ge=1,
+        description="/readyz fails when the last successful reconciliation is older (seconds).",
+    )
+    shutdown_timeout: float = Field(
+        20.0, gt=0, description="Seconds to finish in-flight work after SIGTERM/SIGINT."
+    )
+    jitter_seconds: float = Field(
+        5.0, ge=0, description="Random delay added to each scheduled run (spreads the load)."
+    )
+    inbox_keep_days: float = Field(
+        7.0, gt=0, description="Processed inbox items are kept this many days."
+    )
 
 
 class LoggingSettings(_Section):

@@ -27,11 +27,17 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = (
     "oc_bridge.cli.config_cmd",
     "oc_bridge.cli.orders_cmd",
+    "oc_bridge.cli.invoices_cmd",
+    "oc_bridge.cli.stock_cmd",
+    "oc_bridge.cli.customers_cmd",
     "oc_bridge.cli.doctor_cmd",
     "oc_bridge.cli.sandbox_cmd",
+    "oc_bridge.cli.demo_cmd",
     "oc_bridge.cli.sync_cmd",
     "oc_bridge.cli.status_cmd",
     "oc_bridge.cli.parked_cmd",
+    "oc_bridge.cli.run_cmd",
+    "oc_bridge.cli.webhooks_cmd",
 )
 
 EPILOG = """\

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.cli.order_actions import add_action_parsers
 from oc_bridge.models import Order
 
 PROGRESS_EVERY = 200
@@ -18,7 +19,8 @@ _COLUMNS = (("NUMBER", 12), ("STATUS", 24), ("RETAILER", 32), ("LINES", 5), ("TO
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``orders`` and its subcommands."""
     parser = subparsers.add_parser(
-        "orders", help="list Orderchamp orders", description="Work with Orderchamp orders."
+        "orders", help="list, confirm, cancel, mark paid, set delivery",
+        description="Work with Orderchamp orders."
     )
     sub = parser.add_subparsers(dest="orders_command", metavar="SUBCOMMAND")
     listing = sub.add_parser(
@@ -39,6 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--limit", type=int, default=None, metavar="N", help="stop after N orders"
     )
     listing.set_defaults(handler=run_list)
+    add_action_parsers(sub)
 
 
 def _row(values: list[str]) -> str:

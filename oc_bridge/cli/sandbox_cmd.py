@@ -65,6 +65,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     add("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     add("--port", type=int, default=8765, help="port to listen on, 0 for any (default: 8765)")
     add("--orders", type=int, default=50, help="orders to generate (default: %(default)s)")
+    add("--catalogue-size", type=int, default=0, metavar="N",
+        help="at least N product variants (padded with NZ-BULK-NNNNN SKUs; default: built-in)")
     add("--seed", type=int, default=1, help="random seed of the data set (default: 1)")
     add(
         "--throttle",
@@ -197,6 +199,7 @@ def _config_from_args(args: argparse.Namespace) -> Any:
 
     return SandboxConfig(
         orders=args.orders,
+        catalogue_size=args.catalogue_size,
         seed=args.seed,
         throttle=args.throttle,
         webhook_secret=args.webhook_secret,

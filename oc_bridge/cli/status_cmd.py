@@ -36,14 +36,22 @@ def run_status(args: argparse.Namespace, env: CliEnv) -> int:
     with open_store(settings.store.url) as store:
         counts = store.counts()
         activity = store.recent_activity(args.limit)
+        awaiting = store.list_awaiting_stock()
     if args.json:
         env.out(json.dumps({"counts": asdict(counts),
-                            "activity": [asdict(a) for a in activity]}, indent=2))
+                            "activity": [asdict(a) for a in activity],
+                            "awaiting_stock": [asdict(a) for a in awaiting]}, indent=2))
         return ExitCode.OK
     env.out(f"orders seen: {counts.orders_seen}")
     env.out(f"exports:     {_counts_text(counts.exports)}")
     env.out(f"shipments:   {_counts_text(counts.shipments)}")
     env.out(f"parked:      {counts.parked_open} open, {counts.parked_resolved} resolved")
+    if awaiting:
+        env.out(f"awaiting stock (left unconfirmed): {len(awaiting)}")
+    for item in awaiting:
+        short = ", ".join(f"{s.sku} needs {s.needed}, has {s.available}"
+                          for s in item.short_lines)
+        env.out(f"  order {item.order_number} (since {item.since[:19]}Z): {short}")
     if activity:
         env.out("recent activity:")
     for entry in activity:

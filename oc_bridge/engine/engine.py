@@ -13,10 +13,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from oc_bridge.adapter import Adapter
+from oc_bridge.canonical import ShipmentPull
+from oc_bridge.engine.confirm import AutoConfirmer
 from oc_bridge.engine.context import EngineContext
+from oc_bridge.engine.delivery import DeliveryDates
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
+from oc_bridge.engine.invoices import InvoiceDelivery
 from oc_bridge.engine.orders import OrderExporter
 from oc_bridge.engine.shipments import ShipmentPuller
+from oc_bridge.engine.stock import StockSummary, StockSync
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
 from oc_bridge.settings import Settings
@@ -59,6 +64,9 @@ class SyncEngine:
         self.client = client
         self.orders = OrderExporter(self.ctx)
         self.shipments = ShipmentPuller(self.ctx)
+        self.confirmer = AutoConfirmer(self.ctx)
+        self.invoices = InvoiceDelivery(self.ctx)
+        self.delivery_dates = DeliveryDates(self.ctx)
 
     def _summary(self) -> SyncSummary:
         return SyncSummary(dry_run=self.ctx.dry_run)
@@ -73,7 +81,8 @@ class SyncEngine:
             return self.process_order(order_id)
         summary = self._summary()
         cursor = None if full else self.store.get_cursor(ORDERS_CURSOR)
-        query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC"}
+        query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC",
+                                    "include_unconfirmed": self.confirmer.enabled}
         newest = datetime.fromisoformat(cursor) if cursor else None
         if newest is not None:
             overlap = timedelta(seconds=self.ctx.settings.sync.overlap_seconds)
@@ -83,6 +92,7 @@ class SyncEngine:
         try:
             for order in self.client.iter_orders(**query):  # type: ignore[arg-type]
                 summary.orders_seen += 1
+                order = self.confirmer.consider(order, summary)
                 self.orders.handle(order, summary)
                 handled.add(order.id)
                 if order.updated_at and (newest is None or order.updated_at > newest):
@@ -93,7 +103,9 @@ class SyncEngine:
             complete = False
             summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
             log.warning("reading orders from Orderchamp failed: %s", exc)
+        self.orders.flush()
         self._resume_exports(summary, handled)
+        self._after_reconcile(summary, handled)
         if complete and newest is not None and not self.ctx.dry_run:
             self.store.set_cursor(ORDERS_CURSOR, newest.isoformat())
         self.ctx.report_progress(self._progress_line(summary))
@@ -111,9 +123,11 @@ class SyncEngine:
             self._process_into(order_id, summary)
 
     def process_order(self, order_id: str) -> SyncSummary:
-        """Export, update or cancel one order everywhere it belongs (after a webhook)."""
+        """Export, update or cancel one order everywhere it belongs (after a webhook), then
+        hand its new invoices to ``INVOICES`` adapters (``INVOICE_CREATED`` lands here)."""
         summary = self._summary()
         self._process_into(order_id, summary)
+        self.invoices.deliver_for(order_id, summary)
         return summary
 
     def _process_into(self, order_id: str, summary: SyncSummary) -> None:
@@ -126,7 +140,30 @@ class SyncEngine:
             summary.add_failed(f"order {order_id} not found in Orderchamp")
             return
         summary.orders_seen += 1
+        order = self.confirmer.consider(order, summary)
         self.orders.handle(order, summary)
+        self.orders.flush()
+
+    def _after_reconcile(self, summary: SyncSummary, handled: set[str]) -> None:
+        """Re-check orders awaiting stock, hand out new invoices, push delivery dates."""
+        if self.confirmer.enabled:
+            for order_id in sorted(self.confirmer.awaiting_ids() - handled):
+                self._process_into(order_id, summary)
+                handled.add(order_id)
+        self.invoices.deliver_many(handled, summary)
+        self.delivery_dates.run(summary)
+
+    def deliver_invoices(self, order_id: str) -> SyncSummary:
+        """Hand the order's new invoices to every ``INVOICES`` instance holding the order
+        (after an ``INVOICE_CREATED`` webhook)."""
+        summary = self._summary()
+        self.invoices.deliver_for(order_id, summary)
+        return summary
+
+    def push_stock(self) -> StockSummary:
+        """Push changed stock figures of ``STOCK_LEVELS`` adapters to Orderchamp (``SET``, in
+        batches of at most 100); see :mod:`oc_bridge.engine.stock`."""
+        return StockSync(self.ctx).run()
 
     # --- shipments ----------------------------------------------------------------------------
 
@@ -134,6 +171,14 @@ class SyncEngine:
         """Report every adapter's new shipments to Orderchamp and resume unfinished ones."""
         summary = self._summary()
         self.shipments.pull(summary)
+        return summary
+
+    def report_pull(self, instance: str, pull: ShipmentPull) -> SyncSummary:
+        """Report shipments an adapter received by webhook (``pull``) exactly like polled ones:
+        same ledger steps, then ``acknowledge_shipments`` and the cursor when the pull has one.
+        Raises ``KeyError`` for an unknown instance."""
+        summary = self._summary()
+        self.shipments.feed(instance, self.ctx.adapters[instance], pull, summary)
         return summary
 
     def sync(self, *, full: bool = False, order_id: str | None = None) -> SyncSummary:

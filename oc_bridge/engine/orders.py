@@ -10,14 +10,15 @@ Every step records its intent in the ledger before calling the adapter and its o
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from oc_bridge.adapter import Adapter, Capability
-from oc_bridge.canonical import FulfilmentOrder
+from oc_bridge.canonical import FulfilmentOrder, SubmitResult
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import describe_difference, fingerprint
 from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, order_digest
 from oc_bridge.engine.summary import SyncSummary
-from oc_bridge.errors import AlreadyDoneError, PermanentError, TransientError
+from oc_bridge.errors import AlreadyDoneError, OcBridgeError, PermanentError, TransientError
 from oc_bridge.faults import crash_point
 from oc_bridge.models import Order
 from oc_bridge.store import ExportOperation, ExportRecord, ExportState, OrderSeen, ParkedKind
@@ -26,16 +27,34 @@ __all__ = ["OrderExporter"]
 
 log = logging.getLogger(__name__)
 
+SubmitResultOrError = SubmitResult | OcBridgeError
+
 _VERBS = {ExportOperation.SUBMIT: "export", ExportOperation.UPDATE: "update",
           ExportOperation.CANCEL: "cancel"}
 
 
+@dataclass(frozen=True)
+class _PendingSubmit:
+    """A submission whose intent is recorded and which waits for its adapter's batch."""
+
+    order: Order
+    sent: FulfilmentOrder
+    rec: ExportRecord | None
+    summary: SyncSummary
+
+
 class OrderExporter:
-    """Applies the export rules for one order at a time; see the module docstring."""
+    """Applies the export rules for one order at a time; see the module docstring.
+
+    New orders for an adapter with a batch endpoint (``submit_batch_size`` > 1) are collected
+    after their intent is recorded and sent together; :meth:`flush` sends what is left and
+    must be called when a pass ends.
+    """
 
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self._batches: dict[str, list[_PendingSubmit]] = {}
 
     def handle(self, order: Order, summary: SyncSummary) -> None:
         """Record the sighting, route the order and bring every instance up to date."""
@@ -126,19 +145,59 @@ class OrderExporter:
                                 state=ExportState.SUBMITTING, operation=ExportOperation.SUBMIT,
                                 revision=revision, digest=digest, fingerprint=print_)
         log.info("order %s at %s: submitting revision %d", order.number, instance, revision)
+        pending = _PendingSubmit(order, sent, rec, summary)
+        if adapter.submit_batch_size > 1:
+            batch = self._batches.setdefault(instance, [])
+            batch.append(pending)
+            if len(batch) >= adapter.submit_batch_size:
+                self._flush_instance(instance)
+            return None  # any update follows in a later pass, once the batch is recorded
         try:
-            external_id = adapter.submit_order(sent).external_id
+            result: SubmitResultOrError = adapter.submit_order(sent)
         except AlreadyDoneError as exc:
-            external_id = exc.external_id
+            result = SubmitResult(external_id=exc.external_id, already_existed=True)
         except (TransientError, PermanentError) as exc:
-            self._failed(order, instance, rec, ExportOperation.SUBMIT, exc, summary)
+            result = exc
+        return self._submitted(instance, pending, result)
+
+    def flush(self) -> None:
+        """Send every collected batch (end of a pass)."""
+        for instance in list(self._batches):
+            self._flush_instance(instance)
+
+    def _flush_instance(self, instance: str) -> None:
+        batch = self._batches.pop(instance, [])
+        if not batch:
+            return
+        adapter = self.ctx.adapters[instance]
+        results: dict[str, SubmitResultOrError]
+        try:
+            results = dict(adapter.submit_orders([p.sent for p in batch]))
+        except (TransientError, PermanentError) as exc:
+            results = {p.sent.reference: exc for p in batch}
+        for pending in batch:
+            outcome = results.get(pending.sent.reference)
+            if outcome is None:
+                outcome = PermanentError(f"{instance} returned no result for this order")
+            self._submitted(instance, pending, outcome)
+
+    def _submitted(self, instance: str, pending: _PendingSubmit,
+                   result: SubmitResultOrError) -> ExportRecord | None:
+        """Record the outcome of one submission (single or from a batch)."""
+        order, summary = pending.order, pending.summary
+        if isinstance(result, AlreadyDoneError):
+            result = SubmitResult(external_id=result.external_id, already_existed=True)
+        if isinstance(result, OcBridgeError):
+            if not isinstance(result, TransientError | PermanentError):
+                raise result  # configuration problems stop the run
+            self._failed(order, instance, pending.rec, ExportOperation.SUBMIT, result, summary)
             return None
         crash_point("after_export")
-        done = self._finish(order, instance, external_id)
+        done = self._finish(order, instance, result.external_id)
         log.info("order %s at %s: exported revision %d as %s", order.number, instance,
-                 revision, external_id)
+                 pending.sent.revision, result.external_id)
         summary.exported += 1
-        self._notify_exported(instance, sent, done.external_id)
+        self._notify_exported(instance, pending.sent, done.external_id)
         return done
 
     def _finish(self, order: Order, instance: str, external_id: str | None) -> ExportRecord:

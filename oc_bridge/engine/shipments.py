@@ -15,7 +15,7 @@ import json
 import logging
 
 from oc_bridge.adapter import Adapter, Capability
-from oc_bridge.canonical import InboundProblem, ShipmentOutcome
+from oc_bridge.canonical import InboundProblem, ShipmentOutcome, ShipmentPull
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.shipment_steps import ShipmentReporter
 from oc_bridge.engine.summary import SyncSummary
@@ -64,6 +64,14 @@ class ShipmentPuller:
             summary.add_failed(f"{instance}: reading shipments failed: {exc}")
             log.warning("%s: reading shipments failed: %s", instance, exc)
             return
+        self.feed(instance, adapter, pull, summary, handled)
+
+    def feed(self, instance: str, adapter: Adapter, pull: ShipmentPull, summary: SyncSummary,
+             handled: set[tuple[str, str]] | None = None) -> None:
+        """Report a pull (polled, or received by webhook), acknowledge it to the adapter and
+        save its cursor when it has one; ``handled`` collects the keys reported."""
+        handled = set() if handled is None else handled
+        cursor_name = shipment_cursor_name(instance)
         for problem in pull.problems:
             self._park_inbound(instance, problem, summary)
         outcomes: list[ShipmentOutcome] = []

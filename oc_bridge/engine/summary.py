@@ -10,6 +10,7 @@ __all__ = ["SyncSummary"]
 _COUNTERS = (
     "orders_seen", "exported", "updated", "cancelled", "shipments_reported",
     "duplicates_skipped", "orders_fulfilled", "parked", "failed",
+    "confirmed", "invoices_delivered", "delivery_dates_updated",
 )
 
 
@@ -32,6 +33,12 @@ class SyncSummary:
     orders_fulfilled: int = 0
     parked: int = 0
     failed: int = 0
+    confirmed: int = 0
+    invoices_delivered: int = 0
+    delivery_dates_updated: int = 0
+    #: Orders left unconfirmed for want of stock: ``{order_id, number, short_lines: [{sku,
+    #: needed, available}]}`` (``sync.auto_confirm = "when-in-stock"``).
+    awaiting_stock: list[dict[str, Any]] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     parked_reasons: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -65,6 +72,7 @@ class SyncSummary:
         self.parked_reasons.extend(other.parked_reasons)
         self.errors.extend(other.errors)
         self.warnings.extend(other.warnings)
+        self.awaiting_stock.extend(other.awaiting_stock)
         self.dry_run = self.dry_run or other.dry_run
         return self
 
@@ -85,6 +93,16 @@ class SyncSummary:
             f"{self.duplicates_skipped}, orders fully shipped: {self.orders_fulfilled}",
             f"  parked: {self.parked}, failed (will retry): {self.failed}",
         ]
+        if self.confirmed or self.invoices_delivered or self.delivery_dates_updated:
+            out.append(f"  confirmed: {self.confirmed}, invoices delivered: "
+                       f"{self.invoices_delivered}, delivery dates updated: "
+                       f"{self.delivery_dates_updated}")
+        if self.awaiting_stock:
+            out.append("awaiting stock (left unconfirmed):")
+            for item in self.awaiting_stock:
+                short = ", ".join(f"{s['sku']} needs {s['needed']}, has {s['available']}"
+                                  for s in item["short_lines"])
+                out.append(f"  - order {item['number']}: {short}")
         sections = (("would do", self.planned), ("parked", self.parked_reasons),
                     ("errors", self.errors), ("warnings", self.warnings))
         for title, items in sections:

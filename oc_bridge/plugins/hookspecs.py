@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from argparse import _SubParsersAction
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -121,4 +121,22 @@ def oc_bridge_order_parked(kind: str, reference: str, instance: str | None, reas
     ``inbound``...), ``reference`` identifies it (Orderchamp order id, shipment key or source),
     ``instance`` is the adapter instance involved (None when none), ``reason`` the message.
     Good for alerting. A failing observer is logged and skipped. Return nothing.
+    """
+
+
+@hookspec
+def oc_bridge_add_routes(router: Any, context: Any) -> None:
+    """Add HTTP routes to the daemon (``oc-bridge run``).
+
+    Call ``router.add(method, pattern, handler)``: ``pattern`` is a path with ``<name>``
+    placeholders (``/webhooks/acme/<instance>``), ``handler(request) -> Response`` receives a
+    :class:`~oc_bridge.daemon.web.Request` (``body``, ``headers``, ``params``, ``remote``).
+    Every route gets the daemon's body size limit and error handling (a 500 never shows a
+    traceback). ``context`` is a :class:`~oc_bridge.daemon.adapter_routes.RouteContext`:
+    ``adapters_of_type(type)`` gives the configured adapter instances by name;
+    ``add_reader(source, reader)`` says how a worker turns a stored delivery of ``source``
+    (``adapter:<instance>``) into a ``ShipmentPull`` (``reader(headers, body)``); and
+    ``enqueue(source, event, body, headers)`` stores the raw delivery durably in the inbox
+    (committed when it returns: answer 2xx only after it). Called once at start-up; a failing
+    implementation is logged and skipped.
     """

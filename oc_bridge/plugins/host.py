@@ -271,6 +271,21 @@ class PluginHost:
                 log.exception("plugin %s failed to add its commands", impl.plugin_name)
 
 
+    # --- daemon -----------------------------------------------------------------------------
+
+    def add_routes(self, router: Any, context: Any) -> None:
+        """Let every plugin add its daemon routes, one at a time; a failing one is logged and
+        skipped (its routes may be missing, the others still work)."""
+        for impl in reversed(self.plugin_manager.hook.oc_bridge_add_routes.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            args = {"router": router, "context": context}
+            try:
+                impl.function(**{name: args[name] for name in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed to add its routes", impl.plugin_name)
+
+
 def require_loaded(host: PluginHost, settings: Settings) -> None:
     """Raise ``PluginError`` unless every enabled adapter instance's type is available (its
     plugin loaded, not disabled, no name conflict). ``run`` and ``sync`` call this (or

@@ -151,6 +151,8 @@ class SandboxControl:
         )
         with self.state.lock:
             data["orders"] = len(self.state.orders)
+            data["inventory_mutations"] = self.state.inventory_mutations
+            data["variants"] = len(self.state.variants)
         return data
 
     def set_webhooks(self, **changes: Any) -> dict[str, Any]:

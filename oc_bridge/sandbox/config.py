@@ -22,6 +22,9 @@ class SandboxConfig:
     """
 
     orders: int = 50
+    #: At least this many product variants: the built-in catalogue (a few hundred) is padded
+    #: with ``NZ-BULK-NNNNN`` variants (stock tests at scale).
+    catalogue_size: int = 0
     seed: int = 1
     #: Enforce the leaky bucket (requests over the available points get ``Throttled``).
     throttle: bool = False

@@ -546,10 +546,27 @@ class DataGenerator:
             orders.append(order)
         return orders
 
-    def generate(self, orders: int) -> GeneratedData:
-        """The whole world for ``orders`` orders."""
+    def pad_catalogue(self, size: int) -> None:
+        """Add plain ``NZ-BULK-NNNNN`` variants until the catalogue has ``size`` of them (for
+        stock tests at scale). Runs after the orders, so they stay the same for a seed."""
+        number = 0
+        while len(self.variants) < size:
+            number += 1
+            seq = self.counters.next("variant")
+            variant = ProductVariant(seq=seq, id=global_id("ProductVariant", seq),
+                                     sku=f"NZ-BULK-{number:05d}", title=f"Bulk item {number}",
+                                     unit_price=Decimal("1.00"), inventory_policy="DENY")
+            level_seq = self.counters.next("inventory_level")
+            variant.inventory_levels.append(InventoryLevel(
+                seq=level_seq, id=global_id("InventoryLevel", level_seq), quantity=0,
+                location=self.location, product_variant=variant))
+            self.variants.append(variant)
+
+    def generate(self, orders: int, catalogue_size: int = 0) -> GeneratedData:
+        """The whole world for ``orders`` orders (and at least ``catalogue_size`` variants)."""
         variants = self.build_catalogue()
         built = self.build_orders(orders)
+        self.pad_catalogue(catalogue_size)
         return GeneratedData(
             locations=[self.location],
             variants=variants,

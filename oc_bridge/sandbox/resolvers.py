@@ -231,7 +231,10 @@ def _webhook_delete(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any])
 
 
 def _inventory_bulk_adjust(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Any:
-    outcome = rules.bulk_adjust_inventory(_state(info), list(input["inventoryLevels"]))
+    state = _state(info)
+    with state.lock:
+        state.inventory_mutations += 1
+    outcome = rules.bulk_adjust_inventory(state, list(input["inventoryLevels"]))
     payload = _payload("inventoryLevels", outcome, input)
     payload["inventoryLevels"] = outcome.value or []
     return payload

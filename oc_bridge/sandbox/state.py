@@ -70,7 +70,7 @@ class SandboxState:
         self.clock = clock
         self.lock = threading.RLock()
         self.generator = DataGenerator(config.seed, anchor, config.large_order_rate)
-        data = self.generator.generate(config.orders)
+        data = self.generator.generate(config.orders, config.catalogue_size)
         self.account = Account(
             id=config.account_id,
             name=config.account_name,
@@ -95,6 +95,8 @@ class SandboxState:
         self.invoices_by_id: dict[str, Invoice] = {}
         self.webhooks: dict[str, Webhook] = {}
         self.version = 0
+        #: ``inventoryLevelBulkAdjust`` calls answered (stock tests count mutations).
+        self.inventory_mutations = 0
         self._inserts = 0
         self._sorted: dict[str, tuple[int, list[tuple[int, int]], list[Order]]] = {}
         self._counts: dict[tuple[Any, ...], int] = {}

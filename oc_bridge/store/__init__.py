@@ -10,6 +10,13 @@ from pathlib import Path
 
 from oc_bridge.errors import ConfigurationError
 from oc_bridge.store.base import Store
+from oc_bridge.store.inbox import (
+    ORDERCHAMP_SOURCE,
+    InboxDelivery,
+    InboxItem,
+    InboxState,
+    body_digest,
+)
 from oc_bridge.store.records import (
     UNFINISHED_EXPORT_STATES,
     UNFINISHED_SHIPMENT_STATES,
@@ -25,22 +32,31 @@ from oc_bridge.store.records import (
     StoreCounts,
 )
 from oc_bridge.store.sqlite import SqliteStore
+from oc_bridge.store.workflow_records import AwaitingStock, ShortLine, StockPush
 
 __all__ = [
+    "ORDERCHAMP_SOURCE",
     "UNFINISHED_EXPORT_STATES",
     "UNFINISHED_SHIPMENT_STATES",
     "ActivityEntry",
+    "AwaitingStock",
     "ExportOperation",
     "ExportRecord",
     "ExportState",
+    "InboxDelivery",
+    "InboxItem",
+    "InboxState",
     "OrderSeen",
     "ParkedItem",
     "ParkedKind",
     "ShipmentRecord",
     "ShipmentState",
+    "ShortLine",
     "SqliteStore",
+    "StockPush",
     "Store",
     "StoreCounts",
+    "body_digest",
     "open_store",
     "sqlite_path",
 ]

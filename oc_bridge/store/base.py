@@ -11,9 +11,11 @@ SQL module.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
+from oc_bridge.canonical import InvoiceDocument
+from oc_bridge.store.inbox import InboxDelivery, InboxItem
 from oc_bridge.store.records import (
     ActivityEntry,
     ExportOperation,
@@ -26,6 +28,7 @@ from oc_bridge.store.records import (
     ShipmentState,
     StoreCounts,
 )
+from oc_bridge.store.workflow_records import AwaitingStock, ShortLine, StockPush
 
 __all__ = ["Store"]
 
@@ -220,3 +223,117 @@ class Store(ABC):
     @abstractmethod
     def counts(self) -> StoreCounts:
         """Rows per state of exports and shipments, and parked items."""
+
+    # --- webhook inbox ----------------------------------------------------------------------
+
+    @abstractmethod
+    def inbox_add(self, deliveries: Sequence[InboxDelivery], *,
+                  delay_seconds: float = 0.0) -> list[bool]:
+        """Store deliveries durably in one transaction (committed on return); True for each
+        new one, False for one identical (same source, event and body digest) to a stored one.
+        New items become ready after ``delay_seconds`` (or earlier with their group)."""
+
+    @abstractmethod
+    def inbox_lease(self, owner: str, *, lease_seconds: float) -> list[InboxItem]:
+        """Lease the next ready item, and with it every pending item of the same
+        ``group_key``; a group held under a live lease is skipped, an expired lease is taken
+        again. Each leased item's ``attempts`` goes up by one. Empty when nothing is ready."""
+
+    @abstractmethod
+    def inbox_get(self, item_id: int) -> InboxItem | None:
+        """One inbox item, or None."""
+
+    @abstractmethod
+    def inbox_complete(self, items: Sequence[InboxItem]) -> None:
+        """Mark leased items ``done``; an item whose lease was lost meanwhile is untouched."""
+
+    @abstractmethod
+    def inbox_retry(self, items: Sequence[InboxItem], error: str, *,
+                    delay_seconds: float) -> None:
+        """Return leased items to ``pending`` with the error, due after ``delay_seconds``."""
+
+    @abstractmethod
+    def inbox_park(self, items: Sequence[InboxItem], error: str) -> None:
+        """Mark leased items ``parked`` with the error (kept for a human)."""
+
+    @abstractmethod
+    def inbox_release(self, items: Sequence[InboxItem]) -> None:
+        """Return leased items to ``pending`` without counting the attempt (shutdown)."""
+
+    @abstractmethod
+    def inbox_counts(self) -> dict[str, int]:
+        """Inbox items per state."""
+
+    @abstractmethod
+    def inbox_prune(self, older_than_days: float) -> int:
+        """Delete ``done``/``parked`` items processed longer ago; how many were deleted."""
+
+    # --- workflow: stock pushes -----------------------------------------------------------
+
+    @abstractmethod
+    def stock_pushes(self) -> dict[str, StockPush]:
+        """Every SKU the bridge pushed (or tried to push) to Orderchamp, by SKU."""
+
+    @abstractmethod
+    def rejected_skus(self) -> list[StockPush]:
+        """SKUs whose last push Orderchamp rejected (unknown SKU, bad figure), by SKU."""
+
+    @abstractmethod
+    def record_stock_pushed(self, levels: Mapping[str, int]) -> None:
+        """Orderchamp accepted these absolute figures (clears any rejection of the SKU)."""
+
+    @abstractmethod
+    def record_stock_rejected(self, rejections: Mapping[str, tuple[int, str]]) -> None:
+        """Orderchamp rejected these SKUs: ``sku -> (figure, message)``."""
+
+    # --- workflow: invoices ---------------------------------------------------------------
+
+    @abstractmethod
+    def record_invoice(self, invoice: InvoiceDocument) -> None:
+        """Remember an invoice the bridge fetched (insert or refresh)."""
+
+    @abstractmethod
+    def list_invoices(self, order_id: str | None = None) -> list[InvoiceDocument]:
+        """Invoices the bridge has fetched, oldest first; only one order's when given."""
+
+    @abstractmethod
+    def invoice_deliveries(self) -> dict[str, dict[str, str]]:
+        """``invoice id -> {instance: delivered_at}`` for every invoice handed to an adapter."""
+
+    @abstractmethod
+    def record_invoice_delivered(self, instance: str, invoice: InvoiceDocument) -> None:
+        """``instance`` received ``invoice`` (recorded once; a repeat changes nothing)."""
+
+    # --- workflow: orders awaiting stock --------------------------------------------------
+
+    @abstractmethod
+    def set_awaiting_stock(self, order_id: str, order_number: str,
+                           short_lines: Iterable[ShortLine]) -> None:
+        """The order was left unconfirmed for want of stock (insert or refresh its lines)."""
+
+    @abstractmethod
+    def clear_awaiting_stock(self, order_id: str, note: str) -> None:
+        """The order no longer awaits stock (confirmed, cancelled, ...); no-op when absent."""
+
+    @abstractmethod
+    def list_awaiting_stock(self) -> list[AwaitingStock]:
+        """Orders awaiting stock, longest waiting first."""
+
+    # --- workflow: delivery dates ---------------------------------------------------------
+
+    @abstractmethod
+    def adopt_export_content(self, instance: str, order_id: str, *, expected_digest: str,
+                             digest: str, fingerprint: str) -> bool:
+        """The back end already holds this content (a change that came from it, such as its
+        delivery date): replace the held digest and fingerprint without a new revision, only
+        while the row is ``exported``, nothing is pending and it still holds
+        ``expected_digest``. True when adopted."""
+
+    @abstractmethod
+    def get_delivery_date(self, order_id: str) -> str | None:
+        """The estimated delivery last pushed to Orderchamp for the order (ISO), or None."""
+
+    @abstractmethod
+    def record_delivery_date(self, order_id: str, instance: str, estimated: str, *,
+                             order_number: str | None = None) -> None:
+        """Orderchamp accepted ``estimated`` (ISO) as the order's delivery estimate."""

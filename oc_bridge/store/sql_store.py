@@ -22,6 +22,8 @@ from oc_bridge.store.records import (
     ShipmentState,
 )
 from oc_bridge.store.sql_extras import LedgerExtrasMixin, Row, utc_now
+from oc_bridge.store.sql_inbox import InboxMixin
+from oc_bridge.store.sql_workflow import WorkflowLedgerMixin
 
 __all__ = ["SqlStore"]
 
@@ -40,7 +42,7 @@ def _shipment(row: Row) -> ShipmentRecord:
     return ShipmentRecord(**data)
 
 
-class SqlStore(LedgerExtrasMixin, Store):
+class SqlStore(WorkflowLedgerMixin, InboxMixin, LedgerExtrasMixin, Store):
     """:class:`Store` over SQL statements; see the module docstring for what a backend adds."""
 
     sql: ModuleType

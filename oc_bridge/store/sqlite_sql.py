@@ -2,7 +2,7 @@
 
 Portable types only (TEXT, INTEGER; times as ISO-8601 UTC text) so the PostgreSQL module can
 mirror this one statement by statement. ``MIGRATIONS`` is the ordered schema history: a step is
-never edited once released; a change is a new step. A later step will add the webhook inbox.
+never edited once released; a change is a new step. Step 3 adds the webhook inbox.
 """
 
 from __future__ import annotations
@@ -95,6 +95,66 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX shipments_state ON shipments (state)",
         "CREATE INDEX shipments_order ON shipments (order_id)",
         "CREATE INDEX parked_open ON parked (kind, reference, resolved_at)",
+    )),
+    (3, "webhook inbox", (
+        """CREATE TABLE inbox (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            event TEXT NOT NULL,
+            order_id TEXT,
+            invoice_id TEXT,
+            group_key TEXT,
+            digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            headers_json TEXT NOT NULL DEFAULT '{}',
+            received_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at TEXT,
+            available_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            processed_at TEXT,
+            UNIQUE (source, event, digest)
+        )""",
+        "CREATE INDEX inbox_ready ON inbox (state, available_at)",
+        "CREATE INDEX inbox_group ON inbox (group_key, state)",
+    )),
+    (4, "workflow: stock pushes, invoices, awaiting-stock orders, delivery dates", (
+        """CREATE TABLE stock_pushes (
+            sku TEXT PRIMARY KEY,
+            available INTEGER,
+            pushed_at TEXT,
+            rejected_available INTEGER,
+            rejected_at TEXT,
+            message TEXT
+        )""",
+        """CREATE TABLE invoices_seen (
+            invoice_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL,
+            document_json TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX invoices_seen_order ON invoices_seen (order_id)",
+        """CREATE TABLE invoice_deliveries (
+            instance TEXT NOT NULL,
+            invoice_id TEXT NOT NULL,
+            delivered_at TEXT NOT NULL,
+            PRIMARY KEY (instance, invoice_id)
+        )""",
+        """CREATE TABLE awaiting_stock (
+            order_id TEXT PRIMARY KEY,
+            order_number TEXT NOT NULL,
+            short_json TEXT NOT NULL,
+            since TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE delivery_dates (
+            order_id TEXT PRIMARY KEY,
+            instance TEXT NOT NULL,
+            estimated TEXT NOT NULL,
+            pushed_at TEXT NOT NULL
+        )""",
     )),
 )
 
@@ -229,3 +289,80 @@ INSERT_ACTIVITY = """INSERT INTO activity
     VALUES (:at, :kind, :reference, :order_number, :instance, :state, :message)"""
 PRUNE_ACTIVITY = "DELETE FROM activity WHERE id <= (SELECT MAX(id) FROM activity) - :keep"
 SELECT_ACTIVITY = "SELECT * FROM activity ORDER BY id DESC LIMIT :limit"
+
+# --- webhook inbox (schema version 3) -----------------------------------------------------------
+
+INBOX_INSERT = """INSERT INTO inbox
+    (source, event, order_id, invoice_id, group_key, digest, body, headers_json, received_at,
+     state, available_at, attempts)
+    VALUES (:source, :event, :order_id, :invoice_id, :group_key, :digest, :body, :headers_json,
+            :at, 'pending', :available_at, 0)
+    ON CONFLICT (source, event, digest) DO NOTHING"""
+#: The oldest ready item whose group nobody holds under a live lease.
+INBOX_NEXT_READY = """SELECT id, group_key FROM inbox
+    WHERE ((state = 'pending' AND available_at <= :now)
+           OR (state = 'leased' AND lease_expires_at <= :now))
+      AND (group_key IS NULL OR group_key NOT IN (
+           SELECT group_key FROM inbox WHERE state = 'leased' AND lease_expires_at > :now
+             AND group_key IS NOT NULL))
+    ORDER BY id LIMIT 1"""
+INBOX_LEASE_GROUP = """UPDATE inbox SET state = 'leased', lease_owner = :owner,
+    lease_expires_at = :expires, attempts = attempts + 1
+    WHERE group_key = :group_key
+      AND (state = 'pending' OR (state = 'leased' AND lease_expires_at <= :now))"""
+INBOX_LEASE_ONE = """UPDATE inbox SET state = 'leased', lease_owner = :owner,
+    lease_expires_at = :expires, attempts = attempts + 1 WHERE id = :id"""
+INBOX_SELECT_LEASED = (
+    "SELECT * FROM inbox WHERE lease_owner = :owner AND state = 'leased' ORDER BY id"
+)
+INBOX_SELECT = "SELECT * FROM inbox WHERE id = :id"
+INBOX_DONE = """UPDATE inbox SET state = 'done', processed_at = :at, lease_owner = NULL,
+    lease_expires_at = NULL, last_error = NULL WHERE id = :id AND lease_owner = :owner"""
+INBOX_RETRY = """UPDATE inbox SET state = 'pending', available_at = :available_at,
+    lease_owner = NULL, lease_expires_at = NULL, last_error = :error
+    WHERE id = :id AND lease_owner = :owner"""
+INBOX_PARK = """UPDATE inbox SET state = 'parked', processed_at = :at, lease_owner = NULL,
+    lease_expires_at = NULL, last_error = :error WHERE id = :id AND lease_owner = :owner"""
+INBOX_RELEASE = """UPDATE inbox SET state = 'pending', lease_owner = NULL,
+    lease_expires_at = NULL, attempts = MAX(attempts - 1, 0)
+    WHERE id = :id AND lease_owner = :owner"""
+INBOX_COUNT_STATES = "SELECT state, COUNT(*) AS n FROM inbox GROUP BY state"
+INBOX_PRUNE = "DELETE FROM inbox WHERE state IN ('done', 'parked') AND processed_at < :before"
+
+# --- workflow (schema version 4): stock, invoices, awaiting stock, delivery dates ---------------
+
+STOCK_SELECT_ALL = "SELECT * FROM stock_pushes ORDER BY sku"
+STOCK_SELECT_REJECTED = "SELECT * FROM stock_pushes WHERE rejected_at IS NOT NULL ORDER BY sku"
+STOCK_UPSERT_PUSHED = """INSERT INTO stock_pushes (sku, available, pushed_at)
+    VALUES (:sku, :available, :at)
+    ON CONFLICT (sku) DO UPDATE SET available = excluded.available,
+        pushed_at = excluded.pushed_at, rejected_available = NULL, rejected_at = NULL,
+        message = NULL"""
+STOCK_UPSERT_REJECTED = """INSERT INTO stock_pushes (sku, rejected_available, rejected_at, message)
+    VALUES (:sku, :available, :at, :message)
+    ON CONFLICT (sku) DO UPDATE SET rejected_available = excluded.rejected_available,
+        rejected_at = excluded.rejected_at, message = excluded.message"""
+INVOICE_UPSERT = """INSERT INTO invoices_seen (invoice_id, order_id, document_json, seen_at)
+    VALUES (:invoice_id, :order_id, :document_json, :at)
+    ON CONFLICT (invoice_id) DO UPDATE SET document_json = excluded.document_json"""
+INVOICE_SELECT_ALL = "SELECT * FROM invoices_seen ORDER BY seen_at, invoice_id"
+INVOICE_SELECT_ORDER = (
+    "SELECT * FROM invoices_seen WHERE order_id = :order_id ORDER BY seen_at, invoice_id"
+)
+INVOICE_DELIVERY_INSERT = """INSERT INTO invoice_deliveries (instance, invoice_id, delivered_at)
+    VALUES (:instance, :invoice_id, :at) ON CONFLICT (instance, invoice_id) DO NOTHING"""
+INVOICE_DELIVERY_SELECT = "SELECT * FROM invoice_deliveries ORDER BY delivered_at"
+AWAITING_UPSERT = """INSERT INTO awaiting_stock (order_id, order_number, short_json, since,
+    checked_at) VALUES (:order_id, :order_number, :short_json, :at, :at)
+    ON CONFLICT (order_id) DO UPDATE SET short_json = excluded.short_json,
+        checked_at = excluded.checked_at"""
+AWAITING_DELETE = "DELETE FROM awaiting_stock WHERE order_id = :order_id"
+AWAITING_SELECT_ALL = "SELECT * FROM awaiting_stock ORDER BY since, order_id"
+DELIVERY_SELECT = "SELECT * FROM delivery_dates WHERE order_id = :order_id"
+EXPORT_ADOPT_CONTENT = """UPDATE exports SET digest = :digest, fingerprint = :fingerprint,
+    updated_at = :at WHERE instance = :instance AND order_id = :order_id
+      AND state = 'exported' AND pending_revision IS NULL AND digest = :expected"""
+DELIVERY_UPSERT = """INSERT INTO delivery_dates (order_id, instance, estimated, pushed_at)
+    VALUES (:order_id, :instance, :estimated, :at)
+    ON CONFLICT (order_id) DO UPDATE SET instance = excluded.instance,
+        estimated = excluded.estimated, pushed_at = excluded.pushed_at"""

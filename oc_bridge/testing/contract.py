@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import pytest
@@ -24,6 +25,7 @@ from oc_bridge.adapter import Adapter, Capability, UnsupportedCapabilityError
 from oc_bridge.canonical import (
     FulfilmentLine,
     FulfilmentOrder,
+    InvoiceDocument,
     ShipmentOutcome,
     ShipmentPull,
     ShipmentReport,
@@ -47,7 +49,8 @@ class WarehouseProbe(Protocol):
     ``ship(order, lines, tracking_number, carrier)``: make the back end report a shipment of
     ``order``; ``lines`` is ``[(line_ref, quantity)]`` (None: every line in full);
     ``tracking_number=None`` means an untracked parcel.
-    Optionally ``set_stock(sku, available)`` for adapters with ``STOCK_LEVELS``.
+    Optionally ``set_stock(sku, available)`` for adapters with ``STOCK_LEVELS`` and
+    ``invoices_received(invoice_id) -> int`` for adapters with ``INVOICES``.
     """
 
     def orders_received(self, reference: str) -> int: ...
@@ -125,6 +128,11 @@ class AdapterContract:
             Capability.CANCEL_ORDERS: lambda: adapter.cancel_order(order, None, None),
             Capability.PULL_SHIPMENTS: lambda: adapter.fetch_shipments(None),
             Capability.STOCK_LEVELS: lambda: list(adapter.fetch_stock()),
+            Capability.INVOICES: lambda: adapter.receive_invoice(InvoiceDocument(
+                invoice_id="contract-invoice", order_ref=order.reference)),
+            Capability.CUSTOMERS: lambda: adapter.receive_customers([]),
+            Capability.DELIVERY_DATES: lambda: adapter.expected_delivery(
+                order.reference, order.number, None),
         }
         undeclared = [c for c in calls if c not in adapter.capabilities]
         if not undeclared:
@@ -273,6 +281,21 @@ class AdapterContract:
         set_stock("CONTRACT-SKU-1", 7)
         levels = {level.sku: level.available for level in adapter.fetch_stock()}
         assert levels.get("CONTRACT-SKU-1") == 7
+
+    def test_invoices_received_once(self, adapter: Adapter, warehouse: WarehouseProbe,
+                                    order: FulfilmentOrder) -> None:
+        _need(adapter, Capability.INVOICES)
+        received = getattr(warehouse, "invoices_received", None)
+        if received is None:
+            pytest.skip("the warehouse probe has no invoices_received()")
+        invoice = InvoiceDocument(
+            invoice_id=f"inv-{order.reference}", order_ref=order.reference,
+            order_number=order.number, number="INV-1", type="DIRECT_INVOICE", currency="EUR",
+            subtotal=Decimal("10.00"), tax=Decimal("2.10"), total=Decimal("12.10"),
+            pdf_url="https://example.invalid/inv.pdf")
+        adapter.receive_invoice(invoice)
+        adapter.receive_invoice(invoice)  # after a crash the engine may hand it again
+        assert received(invoice.invoice_id) == 1
 
     def test_check_reports_a_healthy_adapter(self, adapter: Adapter) -> None:
         problems = adapter.check()

@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import ClassVar
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
-from oc_bridge.canonical import FulfilmentOrder, ShipmentOutcome, ShipmentPull, SubmitResult
+from oc_bridge.canonical import (
+    FulfilmentOrder,
+    InvoiceDocument,
+    ShipmentOutcome,
+    ShipmentPull,
+    StockLevel,
+    SubmitResult,
+)
 from oc_bridge.errors import ConfigurationError, TransientError
 from plugins.csv_files.config import CsvConfig
 from plugins.csv_files.filing import file_inbound
 from plugins.csv_files.inbound import FileRead, is_candidate, read_file
+from plugins.csv_files.invoices import write_invoice
 from plugins.csv_files.journal import Journal
 from plugins.csv_files.outbound import Outbox
+from plugins.csv_files.stock import read_stock_dir
 
 __all__ = ["CsvAdapter"]
 
@@ -40,13 +49,15 @@ class CsvAdapter(Adapter):
     the warehouse drops into ``inbound_dir``. See ``docs/csv.md``.
 
     Folders are created on first use; building the adapter touches nothing on disk.
+    ``capabilities`` is per instance: ``STOCK_LEVELS`` when ``stock_dir`` is set, ``INVOICES``
+    when ``invoices_dir`` is set.
     """
 
     name: ClassVar[str] = "csv"
     Config: ClassVar[type[AdapterConfig]] = CsvConfig
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.SUBMIT_ORDERS, Capability.UPDATE_ORDERS, Capability.CANCEL_ORDERS,
-        Capability.PULL_SHIPMENTS,
+        Capability.PULL_SHIPMENTS, Capability.STOCK_LEVELS, Capability.INVOICES,
     })
 
     config: CsvConfig
@@ -55,6 +66,13 @@ class CsvAdapter(Adapter):
         assert isinstance(config, CsvConfig)
         super().__init__(config, context)
         self.outbox = Outbox(config, Journal(context.state_dir))
+        # Per-instance capabilities: stock and invoices only when their folder is configured.
+        enabled = set(type(self).capabilities)
+        if config.stock_dir is None:
+            enabled.discard(Capability.STOCK_LEVELS)
+        if config.invoices_dir is None:
+            enabled.discard(Capability.INVOICES)
+        self.capabilities = frozenset(enabled)  # type: ignore[misc]
 
     # --- orders -----------------------------------------------------------------------------
 
@@ -129,13 +147,41 @@ class CsvAdapter(Adapter):
         with _file_errors("file shipment files"):
             file_inbound(reads, outcomes, Path(self.config.inbound_dir))
 
+    # --- stock and invoices -------------------------------------------------------------------
+
+    def fetch_stock(self) -> list[StockLevel]:
+        """Available stock per SKU from the ``stock_dir`` snapshot files (newest file wins per
+        SKU; files are kept). Bad lines are logged as warnings with file and line number."""
+        if self.config.stock_dir is None:
+            return list(super().fetch_stock())
+        with _file_errors("read the stock folder"):
+            read = read_stock_dir(Path(self.config.stock_dir), self.config.encoding)
+        for problem in read.problems:
+            log.warning("csv %s: stock file %s: %s (line ignored)", self.instance,
+                        problem.source, problem.message)
+        return list(read.levels.values())
+
+    def receive_invoice(self, invoice: InvoiceDocument) -> None:
+        """Write ``invoice-<number>-<id>.csv`` into ``invoices_dir`` once (atomically); an
+        invoice whose file exists is not written again."""
+        if self.config.invoices_dir is None:
+            super().receive_invoice(invoice)
+            return
+        with _file_errors(f"write invoice {invoice.number or invoice.invoice_id}"):
+            path = write_invoice(self.config, Path(self.config.invoices_dir), invoice)
+        if path is not None:
+            log.info("invoice %s of order %s written to %s", invoice.number,
+                     invoice.order_number, path.name)
+
     # --- housekeeping -------------------------------------------------------------------------
 
     def check(self) -> list[str]:
         """Problems with the folders: not a folder, not writable, or missing and impossible to
         create. Changes nothing."""
         problems = []
-        for key in ("outbound_dir", "inbound_dir"):
+        for key in ("outbound_dir", "inbound_dir", "stock_dir", "invoices_dir"):
+            if getattr(self.config, key) is None:
+                continue
             path = Path(getattr(self.config, key))
             if path.exists():
                 if not path.is_dir():

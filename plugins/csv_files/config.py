@@ -66,6 +66,12 @@ class CsvConfig(AdapterConfig):
     cancellation_file_name_pattern: str = Field(
         "cancel-{stamp}-{number}.csv", description="Name of a cancellation file."
     )
+    stock_dir: Path | None = Field(
+        None, description="Folder of sku;quantity stock files; enables stock reporting."
+    )
+    invoices_dir: Path | None = Field(
+        None, description="Folder one CSV file per Orderchamp invoice is written to."
+    )
     default_transit_days: int | None = Field(
         None, ge=1, description="Estimated transit days for shipments whose file does not say."
     )

@@ -31,6 +31,7 @@ class CsvWarehouse:
         self.config = config
         self.taken_dir = taken_dir
         self._counter = itertools.count(1)
+        self._stock: dict[str, int] = {}
 
     def _files(self) -> list[Path]:
         found: list[Path] = []
@@ -107,3 +108,20 @@ class CsvWarehouse:
         part = inbound / (name + ".part")
         part.write_text(out.getvalue(), encoding="utf-8")
         part.rename(inbound / name)
+
+    def set_stock(self, sku: str, available: int) -> None:
+        """Write ``sku;available`` into a snapshot file in ``stock_dir`` (kept per probe)."""
+        if self.config.stock_dir is None:
+            raise RuntimeError("this CSV configuration has no stock_dir")
+        folder = Path(self.config.stock_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._stock[sku] = available
+        text = "sku;quantity\n" + "".join(f"{s};{q}\n" for s, q in self._stock.items())
+        (folder / "probe-stock.csv").write_text(text, encoding="utf-8")
+
+    def invoices_received(self, invoice_id: str) -> int:
+        """How many invoice files in ``invoices_dir`` carry ``invoice_id``."""
+        if self.config.invoices_dir is None or not Path(self.config.invoices_dir).is_dir():
+            return 0
+        return sum(1 for path in Path(self.config.invoices_dir).glob("invoice-*.csv")
+                   for row in self.read_rows(path) if row.get("invoice_id") == invoice_id)

@@ -7,6 +7,7 @@ Registered through the ``oc_bridge`` entry-point group like any third-party adap
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from oc_bridge.adapter import Adapter
 from oc_bridge.plugins import hookimpl
@@ -20,3 +21,11 @@ __all__ = ["RestWmsAdapter", "WebhookSignatureError", "oc_bridge_register_adapte
 def oc_bridge_register_adapters(register: Callable[[type[Adapter]], None]) -> None:
     """Register :class:`RestWmsAdapter` (type ``rest``)."""
     register(RestWmsAdapter)
+
+
+@hookimpl
+def oc_bridge_add_routes(router: Any, context: Any) -> None:
+    """Add the daemon's webhook route for this adapter type (see its routes module)."""
+    from plugins.rest_wms.routes import add_routes
+
+    add_routes(router, context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from oc_bridge.adapter import Adapter
 from oc_bridge.plugins import hookimpl
@@ -30,3 +31,11 @@ def oc_bridge_add_commands(subparsers: argparse._SubParsersAction) -> None:
     from .commands import add_commands
 
     add_commands(subparsers)
+
+
+@hookimpl
+def oc_bridge_add_routes(router: Any, context: Any) -> None:
+    """Add the daemon's webhook route for this adapter type (see its routes module)."""
+    from .routes import add_routes
+
+    add_routes(router, context)

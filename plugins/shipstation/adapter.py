@@ -78,6 +78,11 @@ class ShipStationAdapter(Adapter):
 
     # --- orders ---------------------------------------------------------------------------
 
+    @property
+    def submit_batch_size(self) -> int:
+        """Orders per ``createorders`` call (``batch_size``, at most 100)."""
+        return self.config.batch_size
+
     def submit_orders(
         self, orders: Sequence[FulfilmentOrder]
     ) -> dict[str, SubmitResult | OcBridgeError]:

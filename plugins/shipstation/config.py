@@ -58,6 +58,10 @@ class ShipStationConfig(AdapterConfig):
         None, description="V2 API key; enables stock levels from GET /v2/inventory."
     )
     base_url_v2: str = Field(DEFAULT_BASE_URL_V2, description="V2 API root.")
+    webhook_token: SecretStr | None = Field(
+        None, description="Secret path token of the daemon's webhook route "
+        "(/webhooks/shipstation/<instance>/<token>); unset disables the route."
+    )
     default_transit_days: int | None = Field(
         None, ge=1, description="Estimated transit days put on reported shipments."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -10,6 +11,7 @@ from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
 from oc_bridge.canonical import (
     FulfilmentOrder,
     InboundProblem,
+    InvoiceDocument,
     ShipmentOutcome,
     ShipmentPull,
     ShipmentReport,
@@ -33,6 +35,8 @@ class FakeAdapter(Adapter):
         self.capabilities = capabilities  # type: ignore[misc]
         self.calls: list[tuple[str, Any]] = []
         self.fail: dict[str, list[Exception]] = {}
+        self.invoices_received: list[InvoiceDocument] = []
+        self.delivery_dates: dict[str, date | datetime] = {}
         self.reports: list[ShipmentReport] = []
         self.problems: list[InboundProblem] = []
         self.acknowledged: list[list[ShipmentOutcome]] = []
@@ -69,6 +73,13 @@ class FakeAdapter(Adapter):
                               outcomes: Sequence[ShipmentOutcome]) -> None:
         self.calls.append(("ack", list(outcomes)))
         self.acknowledged.append(list(outcomes))
+
+    def receive_invoice(self, invoice: InvoiceDocument) -> None:
+        self.invoices_received.append(invoice)
+
+    def expected_delivery(self, reference: str, number: str,
+                          external_id: str | None) -> date | datetime | None:
+        return self.delivery_dates.get(reference)
 
     def submitted(self, kind: str = "submit") -> list[FulfilmentOrder]:
         return [order for name, order in self.calls if name == kind]

@@ -1,0 +1,122 @@
+"""``oc-bridge customers export``: stream Orderchamp customers to CSV/JSON or to adapters."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from oc_bridge.adapter import Capability
+from oc_bridge.canonical import CustomerRecord
+from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.engine.customers import CUSTOMER_COLUMNS, customer_records, customer_row
+from oc_bridge.runtime import open_runtime
+
+__all__ = ["add_parser", "run_export"]
+
+PROGRESS_EVERY = 200
+CHANNELS = ("MARKETPLACE", "DROPSHIPPING", "PORTAL")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``customers export``."""
+    parser = subparsers.add_parser("customers", help="export Orderchamp customers",
+                                   description="Work with Orderchamp customers (retailers).")
+    sub = parser.add_subparsers(dest="customers_command", metavar="SUBCOMMAND")
+    export = sub.add_parser(
+        "export", help="stream customers to CSV or JSON (or to adapters)",
+        description="Stream every customer (of one sales channel with --channel) page by page "
+        "to CSV or JSON, on stdout or into a file written atomically. With --to-adapters the "
+        "customers go to every adapter with the customers capability instead (also to the "
+        "file when --output is given). Progress goes to stderr.")
+    export.add_argument("--channel", choices=CHANNELS, default=None,
+                        help="only customers of this sales channel")
+    export.add_argument("--format", choices=("csv", "json"), default="csv",
+                        help="output format (default: csv)")
+    export.add_argument("--output", metavar="PATH", default="-",
+                        help="file to write, - for stdout (default)")
+    export.add_argument("--to-adapters", action="store_true",
+                        help="hand customers to adapters with the customers capability")
+    export.set_defaults(handler=run_export)
+
+
+def _write(records: Iterator[CustomerRecord], handle: TextIO, fmt: str) -> None:
+    if fmt == "csv":
+        writer = csv.DictWriter(handle, fieldnames=CUSTOMER_COLUMNS)
+        writer.writeheader()
+        for record in records:
+            writer.writerow(customer_row(record))
+        return
+    handle.write("[")
+    for count, record in enumerate(records):
+        handle.write(("," if count else "") + "\n  " + json.dumps(customer_row(record)))
+    handle.write("\n]\n")
+
+
+class _Progress:
+    """Counts records passing through and reports every :data:`PROGRESS_EVERY` on stderr."""
+
+    def __init__(self, env: CliEnv) -> None:
+        self.env, self.count, self.started = env, 0, time.monotonic()
+
+    def wrap(self, records: Iterator[CustomerRecord]) -> Iterator[CustomerRecord]:
+        for record in records:
+            self.count += 1
+            if self.count % PROGRESS_EVERY == 0:
+                self.env.err(f"… {self.count} customers "
+                             f"({time.monotonic() - self.started:.1f}s)")
+            yield record
+
+
+def _to_file(records: Iterator[CustomerRecord], path: str, fmt: str, env: CliEnv) -> None:
+    if path == "-":
+        _write(records, env.stdout, fmt)
+        return
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            _write(records, handle, fmt)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def run_export(args: argparse.Namespace, env: CliEnv) -> int:
+    """Stream the export; exit 0."""
+    if args.to_adapters:
+        return _to_adapters(args, env)
+    progress = _Progress(env)
+    with env.orderchamp_client() as client:
+        records = progress.wrap(customer_records(client.iter_customers(args.channel),
+                                                 args.channel))
+        _to_file(records, args.output, args.format, env)
+    env.err(f"{progress.count} customer(s) exported in "
+            f"{time.monotonic() - progress.started:.1f}s")
+    return ExitCode.OK
+
+
+def _to_adapters(args: argparse.Namespace, env: CliEnv) -> int:
+    with open_runtime(env.settings(), environ=env.environ) as runtime:
+        targets = {n: a for n, a in runtime.adapters.items()
+                   if a.supports(Capability.CUSTOMERS)}
+        if not targets:
+            env.err("error: no adapter instance has the customers capability")
+            return ExitCode.ERROR
+        for name, adapter in targets.items():
+            progress = _Progress(env)
+            records = progress.wrap(customer_records(
+                runtime.client.iter_customers(args.channel), args.channel))
+            adapter.receive_customers(records)
+            env.err(f"{progress.count} customer(s) handed to {name}")
+        if args.output != "-":
+            records = customer_records(runtime.client.iter_customers(args.channel),
+                                       args.channel)
+            _to_file(records, args.output, args.format, env)
+    return ExitCode.OK

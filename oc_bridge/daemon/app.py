@@ -1,0 +1,177 @@
+"""The daemon's WSGI application: routes, inbox intake, workers and scheduler in one object.
+
+``create_app()`` is a plain WSGI callable factory (``gunicorn 'oc_bridge.daemon.app:
+create_app()'``): without arguments it loads settings from the environment / ``OC_BRIDGE_CONFIG``
+and starts its workers and scheduler at once. ``oc-bridge run`` passes a runtime and starts them
+itself, after the HTTP server is bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from oc_bridge.daemon.adapter_routes import RouteContext
+from oc_bridge.daemon.inbox import InboxProcessor
+from oc_bridge.daemon.intake import InboxWriter
+from oc_bridge.daemon.metrics import DaemonMetrics
+from oc_bridge.daemon.orderchamp_webhooks import OrderchampWebhookHandler
+from oc_bridge.daemon.scheduler import Scheduler, default_jobs
+from oc_bridge.daemon.web import Request, Response, Router, StartResponse, WsgiApp
+from oc_bridge.daemon.workers import WorkerPool
+from oc_bridge.engine import SyncEngine
+from oc_bridge.plugins.host import require_loaded
+from oc_bridge.runtime import Runtime, open_runtime
+from oc_bridge.settings import Settings, load_settings
+from oc_bridge.store import InboxDelivery
+
+__all__ = ["DaemonApp", "DaemonContext", "create_app"]
+
+log = logging.getLogger(__name__)
+
+ORDERCHAMP_PATH = "/webhooks/orderchamp"
+#: Seconds a new inbox item waits before it is processed (coalescing window).
+SETTLE_SECONDS = 2.0
+
+
+class DaemonContext:
+    """The services daemon jobs and workers share: runtime, one engine, the lock that
+    serialises engine calls, metrics, and the time of the last successful reconciliation."""
+
+    def __init__(self, runtime: Runtime, metrics: DaemonMetrics) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.store = runtime.store
+        self.engine: SyncEngine = runtime.engine()
+        self.engine_lock = threading.RLock()
+        self.metrics = metrics
+        self.last_reconciled: float | None = None
+
+    def mark_reconciled(self) -> None:
+        """Record a successful reconciliation (for /readyz and the metric)."""
+        self.last_reconciled = time.time()
+        self.metrics.last_reconcile.set(self.last_reconciled)
+
+
+class DaemonApp:
+    """The WSGI callable plus the background machinery; :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, runtime: Runtime, *, owns_runtime: bool = False) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.owns_runtime = owns_runtime
+        self.metrics = DaemonMetrics(runtime.store, lambda: runtime.client.stats)
+        self.ctx = DaemonContext(runtime, self.metrics)
+        # A short settle delay lets a burst of events for one order gather into one group.
+        self.writer = InboxWriter(runtime.store, settle_seconds=SETTLE_SECONDS)
+        self.router = Router()
+        secret = settings.orderchamp.webhook_secret
+        self.router.add("POST", ORDERCHAMP_PATH, OrderchampWebhookHandler(
+            secret=secret.get_secret_value() if secret else None,
+            account_id=settings.orderchamp.account_id, store_delivery=self._store,
+            metrics=self.metrics))
+        self.router.add("GET", "/healthz", lambda _r: Response.json(200, {"status": "alive"}))
+        self.router.add("GET", "/readyz", self._readyz)
+        self.router.add("GET", "/metrics", lambda _r: Response(
+            200, self.metrics.render(), "text/plain; version=0.0.4; charset=utf-8"))
+        self.route_context = RouteContext(
+            runtime.adapters, {name: settings.adapter_type(name) for name in runtime.adapters},
+            self._store, lambda s, e, o: self.metrics.webhooks.labels(s, e, o).inc())
+        runtime.host.add_routes(self.router, self.route_context)
+        self.processor = InboxProcessor(
+            runtime.store, self.ctx.engine, self.metrics,
+            lease_seconds=settings.daemon.lease_seconds, max_attempts=settings.sync.max_attempts,
+            engine_lock=self.ctx.engine_lock, readers=self.route_context.readers)
+        self.workers = WorkerPool(self.processor, settings.daemon.workers)
+        self.jobs = default_jobs(self.ctx, settings)
+        self.scheduler: Scheduler | None = None
+        self.wsgi = WsgiApp(self.router, max_body_bytes=settings.daemon.max_body_bytes,
+                            on_response=self._observe)
+        self._started = False
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        return self.wsgi(environ, start_response)
+
+    def _store(self, delivery: InboxDelivery) -> bool:
+        new = self.writer.add(delivery)
+        if new:
+            self.workers.wake()
+        return new
+
+    def _observe(self, request: Request, response: Response, seconds: float) -> None:
+        self.metrics.http_seconds.labels(str(response.status)).observe(seconds)
+        log.debug("%s %s -> %d (%.1f ms)", request.method, request.path, response.status,
+                  seconds * 1000)
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """(ready, checks): store reachable, last reconciliation recent, plugins loaded."""
+        checks: dict[str, Any] = {}
+        try:
+            self.runtime.store.inbox_counts()
+            checks["store"] = "ok"
+        except Exception as exc:
+            checks["store"] = f"unreachable: {type(exc).__name__}"
+        last = self.ctx.last_reconciled
+        max_age = self.runtime.settings.daemon.ready_max_age
+        if last is None:
+            checks["reconcile"] = "not yet"
+        else:
+            age = time.time() - last
+            checks["reconcile"] = "ok" if age <= max_age else f"stale ({age:.0f}s)"
+            checks["reconcile_age_seconds"] = round(age, 1)
+        try:
+            require_loaded(self.runtime.host, self.runtime.settings)
+            checks["plugins"] = "ok"
+        except Exception as exc:
+            checks["plugins"] = f"failed: {exc}"
+        ready = all(checks[k] == "ok" for k in ("store", "reconcile", "plugins"))
+        return ready, checks
+
+    def _readyz(self, _request: Request) -> Response:
+        ready, checks = self.readiness()
+        return Response.json(200 if ready else 503,
+                             {"status": "ready" if ready else "not ready", **checks})
+
+    def start(self) -> None:
+        """Start the inbox workers and the scheduler (once)."""
+        if self._started:
+            return
+        self._started = True
+        self.workers.start()
+        self.scheduler = Scheduler(self.jobs, jitter=self.runtime.settings.daemon.jitter_seconds,
+                                   on_run=lambda n, o, _s: self.metrics.jobs.labels(n, o).inc())
+        self.scheduler.start()
+        log.info("daemon started: %d worker(s), jobs %s", self.workers.count,
+                 ", ".join(j.name for j in self.jobs))
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop workers and scheduler within ``timeout`` (default ``daemon.shutdown_timeout``),
+        flush the intake, close the runtime when owned. True when everything finished."""
+        timeout = self.runtime.settings.daemon.shutdown_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        clean = self.workers.stop(timeout) if self._started else True
+        if self.scheduler is not None:
+            self.scheduler.stop(max(0.0, deadline - time.monotonic()))
+        self.writer.close()
+        if self.owns_runtime:
+            self.runtime.close()
+        return clean
+
+
+def create_app(source: Runtime | Settings | None = None, *, start: bool | None = None) -> DaemonApp:
+    """The daemon's WSGI app. ``source``: a runtime, settings, or None to load settings from
+    the environment (``OC_BRIDGE_CONFIG`` and ``OC_BRIDGE_*``). Workers and scheduler start
+    at once unless a runtime is given (or ``start`` says otherwise)."""
+    if isinstance(source, Runtime):
+        app = DaemonApp(source)
+        start = False if start is None else start
+    else:
+        settings = source if isinstance(source, Settings) else load_settings()
+        app = DaemonApp(open_runtime(settings), owns_runtime=True)
+        start = True if start is None else start
+    if start:
+        app.start()
+    return app

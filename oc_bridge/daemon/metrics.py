@@ -1,0 +1,98 @@
+"""The daemon's Prometheus metrics, in a per-app ``CollectorRegistry`` (never the global one).
+
+Counters are updated where things happen; gauges that mirror other state (inbox depth, parked
+items, Orderchamp client totals) are refreshed from the store and ``client.stats`` on scrape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from oc_bridge.engine import SyncSummary
+from oc_bridge.orderchamp.execution import ClientStats
+from oc_bridge.store import Store
+
+__all__ = ["DaemonMetrics"]
+
+log = logging.getLogger(__name__)
+
+
+class DaemonMetrics:
+    """Every metric of one daemon app; :meth:`render` gives the Prometheus text format."""
+
+    def __init__(self, store: Store, client_stats: Callable[[], ClientStats] | None) -> None:
+        self.store = store
+        self.client_stats = client_stats
+        self.registry = registry = CollectorRegistry()
+        self.webhooks = Counter("oc_bridge_webhooks_received_total",
+                                "Webhook deliveries received, by source, event and outcome.",
+                                ["source", "event", "outcome"], registry=registry)
+        self.inbox_depth = Gauge("oc_bridge_inbox_depth",
+                                 "Inbox items not processed yet (pending or leased).",
+                                 registry=registry)
+        self.inbox_items = Gauge("oc_bridge_inbox_items", "Inbox items by state.", ["state"],
+                                 registry=registry)
+        self.processed = Counter("oc_bridge_inbox_processed_total",
+                                 "Inbox groups processed, by outcome.", ["outcome"],
+                                 registry=registry)
+        self.exported = Counter("oc_bridge_orders_exported_total",
+                                "Orders handed to adapters (new exports).", registry=registry)
+        self.updated = Counter("oc_bridge_orders_updated_total",
+                               "Order updates and cancellations handed to adapters.",
+                               registry=registry)
+        self.shipments = Counter("oc_bridge_shipments_reported_total",
+                                 "Shipments reported to Orderchamp.", registry=registry)
+        self.parked = Gauge("oc_bridge_parked_items", "Open parked items.", registry=registry)
+        self.points = Gauge("oc_bridge_orderchamp_points_spent",
+                            "Orderchamp API points spent by this process.", registry=registry)
+        self.requests = Gauge("oc_bridge_orderchamp_requests",
+                              "Orderchamp API requests sent by this process.", registry=registry)
+        self.throttle_waits = Gauge("oc_bridge_orderchamp_throttle_waits",
+                                    "Waits on the client-side rate-limit bucket.",
+                                    registry=registry)
+        self.throttle_seconds = Gauge("oc_bridge_orderchamp_throttle_wait_seconds",
+                                      "Seconds waited on the client-side rate-limit bucket.",
+                                      registry=registry)
+        self.engine_seconds = Histogram("oc_bridge_engine_call_seconds",
+                                        "Engine (adapter) call latency by job.", ["job"],
+                                        registry=registry)
+        self.jobs = Counter("oc_bridge_scheduled_runs_total",
+                            "Scheduled job runs by job and outcome.", ["job", "outcome"],
+                            registry=registry)
+        self.last_reconcile = Gauge("oc_bridge_last_reconcile_timestamp_seconds",
+                                    "Unix time of the last successful reconciliation.",
+                                    registry=registry)
+        self.http_seconds = Histogram("oc_bridge_http_request_seconds",
+                                      "HTTP request latency by route status.", ["status"],
+                                      registry=registry)
+
+    def count_summary(self, summary: SyncSummary) -> None:
+        """Add an engine run's effects to the counters."""
+        self.exported.inc(summary.exported)
+        self.updated.inc(summary.updated + summary.cancelled)
+        self.shipments.inc(summary.shipments_reported)
+
+    def refresh(self) -> None:
+        """Refresh the mirrored gauges (inbox, parked, client totals)."""
+        try:
+            counts = self.store.inbox_counts()
+            self.inbox_depth.set(counts.get("pending", 0) + counts.get("leased", 0))
+            for state in ("pending", "leased", "done", "parked"):
+                self.inbox_items.labels(state).set(counts.get(state, 0))
+            self.parked.set(self.store.counts().parked_open)
+        except Exception:
+            log.warning("metrics: reading the store failed", exc_info=True)
+        if self.client_stats is not None:
+            stats = self.client_stats()
+            self.points.set(stats.points_spent)
+            self.requests.set(stats.requests)
+            self.throttle_waits.set(stats.throttle_waits)
+            self.throttle_seconds.set(stats.throttle_wait_seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric (refreshed first)."""
+        self.refresh()
+        return generate_latest(self.registry)

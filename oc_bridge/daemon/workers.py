@@ -1,0 +1,74 @@
+"""Inbox worker threads: lease a group, process it, repeat; stop cleanly on request."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from oc_bridge.daemon.inbox import InboxProcessor
+
+__all__ = ["WorkerPool"]
+
+log = logging.getLogger(__name__)
+
+IDLE_WAIT = 0.25
+
+
+class WorkerPool:
+    """``count`` threads that process the inbox until :meth:`stop`. :meth:`wake` shortens the
+    idle wait after a new delivery was stored."""
+
+    def __init__(self, processor: InboxProcessor, count: int) -> None:
+        self.processor = processor
+        self.count = count
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._owner = f"{os.getpid()}"
+
+    def start(self) -> None:
+        """Start the threads."""
+        for number in range(self.count):
+            thread = threading.Thread(target=self._loop, args=(f"{self._owner}-w{number}",),
+                                      name=f"inbox-worker-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wake(self) -> None:
+        """Tell idle workers that something arrived."""
+        with self._wake:
+            self._wake.notify()
+
+    def _loop(self, owner: str) -> None:
+        while not self._stop.is_set():
+            # Lease only once the engine is free: events that arrive while another order is
+            # processed still join their order's group, so a burst costs fewer order fetches.
+            with self.processor.engine_lock:
+                if self._stop.is_set():
+                    return
+                try:
+                    items = self.processor.lease(owner)
+                except Exception:
+                    log.exception("leasing inbox items failed")
+                    items = []
+                if items:
+                    self.processor.process(items)
+                    continue
+            with self._wake:
+                self._wake.wait(IDLE_WAIT)
+
+    def stop(self, timeout: float) -> bool:
+        """Stop leasing; wait up to ``timeout`` for in-flight groups. False when a worker was
+        still busy (its lease expires and another process takes the items again)."""
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        busy = [t.name for t in self._threads if t.is_alive()]
+        if busy:
+            log.warning("workers still busy after %.0fs: %s", timeout, ", ".join(busy))
+        return not busy
