@@ -86,6 +86,8 @@ def test_orders_out_labels_back_exactly_once(sandbox: Sandbox, shipstation: Fake
         assert {i["lineItemKey"] for i in order["items"]} <= {p["id"] for p in
                                                               oc_order["products"]}
     exported = len(orders)
+    # The engine hands new orders over in createorders batches, not one call per order.
+    assert shipstation.calls["POST /orders/createorders"] == -(-exported // 100)
 
     # The warehouse ships: a full label, a partial label, and one order marked shipped.
     full, partial, marked = orders[0], orders[1], orders[2]
