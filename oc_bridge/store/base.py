@@ -39,8 +39,13 @@ class Store(ABC):
     # --- lifecycle ------------------------------------------------------------------------
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """A write transaction; nested calls join the outermost one."""
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[None]:
+        """A write transaction; nested calls join the outermost one.
+
+        ``durable=False`` (only honoured on the outermost call) may skip flushing to disk at
+        commit: for observations that are cheap to lose and become durable with the next
+        durable commit (e.g. which orders were seen). Intents and outcomes are always durable.
+        """
 
     @property
     @abstractmethod

@@ -37,7 +37,7 @@ class LedgerExtrasMixin:
     sql: ModuleType
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[None]:
         """A write transaction; nested calls join the outermost one."""
 
     @abstractmethod

@@ -40,7 +40,7 @@ class InboxMixin:
     sql: ModuleType
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[None]:
         """A write transaction; nested calls join the outermost one."""
 
     @abstractmethod

@@ -50,7 +50,8 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, LedgerExtrasMixin, Store):
     # --- orders seen ------------------------------------------------------------------------
 
     def record_order(self, order: OrderSeen) -> None:
-        with self.transaction():
+        # An observation, not an intent: it becomes durable with the next durable commit.
+        with self.transaction(durable=False):
             self._execute(self.sql.UPSERT_ORDER, {
                 "order_id": order.order_id, "number": order.number, "status": order.status,
                 "updated_at": order.updated_at, "digest": order.digest,

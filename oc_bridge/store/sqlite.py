@@ -64,16 +64,25 @@ class SqliteStore(SqlStore):
     # --- transactions -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outermost one."""
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outermost one.
+
+        ``durable=False`` commits with ``synchronous=NORMAL``: in WAL mode the commit survives
+        a killed process but is flushed to disk only by the next FULL commit (or checkpoint).
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("the store is closed")
             outermost = self._depth == 0
+            relaxed = outermost and not durable
+            if relaxed:
+                self._conn.execute("PRAGMA synchronous = NORMAL")
             if outermost:
                 try:
                     self._conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.OperationalError as exc:  # locked beyond busy_timeout
+                    if relaxed:
+                        self._conn.execute("PRAGMA synchronous = FULL")
                     raise TransientError(f"store {self.path} is busy: {exc}") from exc
             self._depth += 1
             try:
@@ -86,6 +95,8 @@ class SqliteStore(SqlStore):
                 raise
             finally:
                 self._depth -= 1
+                if relaxed:
+                    self._conn.execute("PRAGMA synchronous = FULL")
 
     def _execute(self, statement: str, params: Mapping[str, Any] | None = None) -> int:
         with self._lock:

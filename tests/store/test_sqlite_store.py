@@ -287,3 +287,22 @@ def test_activity_log_is_bounded(store: SqliteStore) -> None:
     rows = store._query("SELECT COUNT(*) AS n FROM activity")
     assert rows[0]["n"] <= ACTIVITY_KEEP + 1
     assert store.recent_activity(1)[0].order_number == f"OC-{ACTIVITY_KEEP + 49}"
+
+
+def test_relaxed_transactions_restore_full_synchronous(tmp_path: Path) -> None:
+    """Observations commit without a flush; every other transaction stays FULL (2)."""
+    store = SqliteStore(tmp_path / "ledger.db")
+    try:
+        def synchronous() -> int:
+            return int(store._conn.execute("PRAGMA synchronous").fetchone()[0])
+
+        assert synchronous() == 2
+        with store.transaction(durable=False):
+            assert synchronous() == 1
+            with store.transaction():  # nested: joins the relaxed outer one
+                assert synchronous() == 1
+        assert synchronous() == 2
+        with store.transaction():
+            assert synchronous() == 2
+    finally:
+        store.close()
