@@ -54,7 +54,12 @@ class WorkerPool:
                     log.exception("leasing inbox items failed")
                     items = []
                 if items:
-                    self.processor.process(items)
+                    try:
+                        self.processor.process(items)
+                    except Exception:
+                        # e.g. the ledger locked beyond busy_timeout while recording the
+                        # outcome: the lease expires and the items are taken again.
+                        log.exception("processing %d inbox item(s) failed", len(items))
                     continue
             with self._wake:
                 self._wake.wait(IDLE_WAIT)

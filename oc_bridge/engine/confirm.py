@@ -50,6 +50,13 @@ class AutoConfirmer:
         self._awaiting: set[str] | None = None
         self._routed: list[str] = []
 
+    def begin_run(self) -> None:
+        """Forget stock figures and routing read in an earlier run (the daemon keeps one
+        engine for its whole life; stock must be read afresh each time)."""
+        self._stock.clear()
+        self._awaiting = None
+        self._routed = []
+
     @property
     def enabled(self) -> bool:
         """True when ``sync.auto_confirm`` is ``when-in-stock``."""

@@ -79,6 +79,7 @@ class SyncEngine:
         cursor advances only after a complete pass. ``order_id``: just that order."""
         if order_id is not None:
             return self.process_order(order_id)
+        self.confirmer.begin_run()
         summary = self._summary()
         cursor = None if full else self.store.get_cursor(ORDERS_CURSOR)
         query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC",
@@ -103,7 +104,8 @@ class SyncEngine:
             complete = False
             summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
             log.warning("reading orders from Orderchamp failed: %s", exc)
-        self.orders.flush()
+        finally:
+            self.orders.flush()  # never leave recorded intents queued in a batch
         self._resume_exports(summary, handled)
         self._after_reconcile(summary, handled)
         if complete and newest is not None and not self.ctx.dry_run:
@@ -125,6 +127,7 @@ class SyncEngine:
     def process_order(self, order_id: str) -> SyncSummary:
         """Export, update or cancel one order everywhere it belongs (after a webhook), then
         hand its new invoices to ``INVOICES`` adapters (``INVOICE_CREATED`` lands here)."""
+        self.confirmer.begin_run()
         summary = self._summary()
         self._process_into(order_id, summary)
         self.invoices.deliver_for(order_id, summary)

@@ -58,6 +58,11 @@ class OrderExporter:
 
     def handle(self, order: Order, summary: SyncSummary) -> None:
         """Record the sighting, route the order and bring every instance up to date."""
+        # An order seen again in the same pass (it changed meanwhile) must not be decided on
+        # while an earlier submission of it still waits in a batch: send that batch first.
+        for instance, batch in list(self._batches.items()):
+            if any(p.order.id == order.id for p in batch):
+                self._flush_instance(instance)
         if not self.ctx.dry_run:
             self.store.record_order(OrderSeen(
                 order_id=order.id, number=order.number,
@@ -178,7 +183,9 @@ class OrderExporter:
         for pending in batch:
             outcome = results.get(pending.sent.reference)
             if outcome is None:
-                outcome = PermanentError(f"{instance} returned no result for this order")
+                # The batch went out, so the back end may hold the order: ambiguous, retried
+                # (idempotently) rather than treated as never sent.
+                outcome = TransientError(f"{instance} returned no result for this order")
             self._submitted(instance, pending, outcome)
 
     def _submitted(self, instance: str, pending: _PendingSubmit,

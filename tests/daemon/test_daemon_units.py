@@ -190,3 +190,36 @@ def test_scheduler_runs_jobs_periodically() -> None:
         time.sleep(0.02)
     scheduler.stop(1)
     assert len(ticks) >= 3
+
+
+def test_a_worker_survives_a_failure_while_recording_an_outcome() -> None:
+    """A ledger error after processing (e.g. the database locked too long) is logged; the
+    worker goes on leasing instead of dying with the inbox left unprocessed."""
+    from oc_bridge.daemon.workers import WorkerPool
+
+    class Processor:
+        engine_lock = threading.Lock()
+
+        def __init__(self) -> None:
+            self.leases = 0
+            self.processed = 0
+
+        def lease(self, owner: str) -> list[str]:
+            self.leases += 1
+            return ["item"] if self.leases <= 3 else []
+
+        def process(self, items: list[str]) -> None:
+            self.processed += 1
+            raise RuntimeError("database is locked")
+
+    processor = Processor()
+    pool = WorkerPool(processor, 1)  # type: ignore[arg-type]
+    pool.start()
+    try:
+        deadline = time.monotonic() + 5
+        while processor.processed < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert processor.processed == 3
+        assert all(thread.is_alive() for thread in pool._threads)
+    finally:
+        assert pool.stop(5)

@@ -87,3 +87,39 @@ def test_a_transient_batch_failure_keeps_every_order_for_the_next_run(
     assert second.exported == 4
     submitted = Counter(order.reference for name, order in adapter.calls if name == "submit")
     assert set(submitted.values()) == {1}
+
+
+def test_an_order_seen_twice_in_a_pass_is_submitted_once(
+    make_engine: Engine, client: OrderchampClient, store: SqliteStore
+) -> None:
+    adapter = BatchingAdapter()
+    engine = make_engine(adapters={"wh": adapter})
+    number = sorted(exportable(client))[0]
+    order = next(o for o in client.iter_orders() if o.number == number)
+    summary = engine._summary()
+    engine.orders.handle(order, summary)  # queued in a batch of 4
+    engine.orders.handle(order, summary)  # seen again (it changed meanwhile)
+    engine.orders.flush()
+    submitted = [n for batch in adapter.batches for n in batch]
+    assert submitted == [number]
+    assert store.get_export("wh", order.id).state == ExportState.EXPORTED  # type: ignore[union-attr]
+
+
+def test_a_missing_batch_result_is_retried_not_forgotten(
+    make_engine: Engine, client: OrderchampClient, store: SqliteStore
+) -> None:
+    class Forgetful(BatchingAdapter):
+        def submit_orders(
+            self, orders: Sequence[FulfilmentOrder]
+        ) -> dict[str, SubmitResult | OcBridgeError]:
+            results = super().submit_orders(orders)
+            results.pop(orders[0].reference)
+            return results
+
+    adapter = Forgetful()
+    summary = make_engine(adapters={"wh": adapter}).sync()
+    assert summary.parked == 0 and summary.failed >= 1
+    failed = [r for r in store.list_exports() if r.state == ExportState.FAILED]
+    assert len(failed) == len(adapter.batches)
+    # the back end may hold it: the row keeps its pending revision for an idempotent retry
+    assert all(r.pending_revision == 1 for r in failed)

@@ -91,3 +91,22 @@ def test_each_invoice_reaches_the_csv_folder_once(bridge: WorkflowBridge) -> Non
     table = bridge.run("invoices", "list")
     assert_ok(table)
     assert "DIRECT_INVOICE" in table.stdout and "csv" in table.stdout
+
+
+def test_one_long_lived_engine_reads_stock_afresh_each_run(bridge: WorkflowBridge) -> None:
+    """The daemon keeps one engine for its whole life: stock read in one run must not be
+    reused in the next."""
+    from oc_bridge.runtime import open_runtime
+    from oc_bridge.settings import load_settings
+
+    bridge.write_config(sync='auto_confirm = "when-in-stock"')
+    (scarce,) = _skus(bridge, 1)
+    bridge.write_stock({scarce: 0})
+    short = bridge.sandbox.create_order(confirmed=False, skus=[scarce])
+    needed = bridge.order(short["id"])["products"][0]["quantity"]
+    with open_runtime(load_settings(bridge.config, environ={})) as runtime:
+        engine = runtime.engine()
+        assert engine.sync().awaiting_stock
+        bridge.write_stock({scarce: needed})
+        assert engine.sync().confirmed == 1
+    assert bridge.order(short["id"])["isConfirmed"]
