@@ -107,6 +107,15 @@ inbound_dir = "{self.root / 'in'}"
             cwd=self.root, env=self.env(), stdout=subprocess.DEVNULL,
             stderr=(self.root / "daemon.log").open("ab"))
         assert wait_for(self.alive, 20), self.log()
+        # The first reconciliation runs at start-up; let it finish so that it cannot race a
+        # test's own scenario (it would export an order the test creates meanwhile).
+        assert wait_for(self.ready, 20), self.log()
+
+    def ready(self) -> bool:
+        try:
+            return requests.get(f"{self.base}/readyz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
 
     def alive(self) -> bool:
         try:
