@@ -46,9 +46,9 @@ class _PendingSubmit:
 class OrderExporter:
     """Applies the export rules for one order at a time; see the module docstring.
 
-    New orders for an adapter with a batch endpoint (``submit_batch_size`` > 1) are collected
-    after their intent is recorded and sent together; :meth:`flush` sends what is left and
-    must be called when a pass ends.
+    New orders go through :meth:`Adapter.submit_orders` once their intent is recorded: one at a
+    time for most adapters, collected into batches of ``submit_batch_size`` for an adapter with
+    a batch endpoint; :meth:`flush` sends what is left and must be called when a pass ends.
     """
 
     def __init__(self, ctx: EngineContext) -> None:
@@ -150,32 +150,27 @@ class OrderExporter:
                                 state=ExportState.SUBMITTING, operation=ExportOperation.SUBMIT,
                                 revision=revision, digest=digest, fingerprint=print_)
         log.info("order %s at %s: submitting revision %d", order.number, instance, revision)
-        pending = _PendingSubmit(order, sent, rec, summary)
-        if adapter.submit_batch_size > 1:
-            batch = self._batches.setdefault(instance, [])
-            batch.append(pending)
-            if len(batch) >= adapter.submit_batch_size:
-                self._flush_instance(instance)
-            return None  # any update follows in a later pass, once the batch is recorded
-        try:
-            result: SubmitResultOrError = adapter.submit_order(sent)
-        except AlreadyDoneError as exc:
-            result = SubmitResult(external_id=exc.external_id, already_existed=True)
-        except (TransientError, PermanentError) as exc:
-            result = exc
-        return self._submitted(instance, pending, result)
+        batch = self._batches.setdefault(instance, [])
+        batch.append(_PendingSubmit(order, sent, rec, summary))
+        if len(batch) < adapter.submit_batch_size:
+            return None  # sent with its batch; any update follows in a later pass
+        done = self._flush_instance(instance)
+        # Alone in its batch (the usual one-by-one adapter): an update may follow at once.
+        return done[0] if len(done) == 1 else None
 
     def flush(self) -> None:
         """Send every collected batch (end of a pass)."""
         for instance in list(self._batches):
             self._flush_instance(instance)
 
-    def _flush_instance(self, instance: str) -> None:
+    def _flush_instance(self, instance: str) -> list[ExportRecord | None]:
+        """Submit the batch collected for ``instance``; the recorded rows, in batch order."""
         batch = self._batches.pop(instance, [])
         if not batch:
-            return
+            return []
         adapter = self.ctx.adapters[instance]
         results: dict[str, SubmitResultOrError]
+        done: list[ExportRecord | None] = []
         try:
             results = dict(adapter.submit_orders([p.sent for p in batch]))
         except (TransientError, PermanentError) as exc:
@@ -186,7 +181,8 @@ class OrderExporter:
                 # The batch went out, so the back end may hold the order: ambiguous, retried
                 # (idempotently) rather than treated as never sent.
                 outcome = TransientError(f"{instance} returned no result for this order")
-            self._submitted(instance, pending, outcome)
+            done.append(self._submitted(instance, pending, outcome))
+        return done
 
     def _submitted(self, instance: str, pending: _PendingSubmit,
                    result: SubmitResultOrError) -> ExportRecord | None:
@@ -222,12 +218,8 @@ class OrderExporter:
         if not adapter.supports(Capability.UPDATE_ORDERS):
             reason = (f"order {order.number} changed after it was exported to {instance}, "
                       f"which cannot update orders: {change}; update it there by hand")
-            self.ctx.parked(
-                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
-                order_number=order.number,
-                record=lambda: self.store.fail_export(
-                    instance, order.id, order_number=order.number,
-                    operation=ExportOperation.UPDATE, error=reason, park=True, sent=False))
+            self._park_export(order, instance, ExportOperation.UPDATE, reason, summary,
+                              error=reason, sent=False)
             return
         if self.ctx.dry_run:
             self.ctx.plan(summary, f"update order {order.number} at {instance} to revision "
@@ -264,12 +256,8 @@ class OrderExporter:
         if not adapter.supports(Capability.CANCEL_ORDERS):
             reason = (f"order {order.number} was cancelled in Orderchamp after it was exported "
                       f"to {instance}, which cannot cancel orders; cancel it there by hand")
-            self.ctx.parked(
-                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
-                order_number=order.number,
-                record=lambda: self.store.fail_export(
-                    instance, order.id, order_number=order.number,
-                    operation=ExportOperation.CANCEL, error=reason, park=True, sent=True))
+            self._park_export(order, instance, ExportOperation.CANCEL, reason, summary,
+                              error=reason, sent=True)
             return
         if self.ctx.dry_run:
             self.ctx.plan(summary, f"cancel order {order.number} at {instance}")
@@ -324,12 +312,8 @@ class OrderExporter:
         sent = not permanent or (rec is not None and rec.pending_revision is not None)
         if permanent or attempts >= self.ctx.max_attempts:
             reason = message if permanent else f"{message} (gave up after {attempts} attempts)"
-            self.ctx.parked(
-                summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
-                order_number=order.number,
-                record=lambda: self.store.fail_export(
-                    instance, order.id, order_number=order.number, operation=operation,
-                    error=str(exc), park=True, sent=sent))
+            self._park_export(order, instance, operation, reason, summary, error=str(exc),
+                              sent=sent)
             return
         summary.add_failed(f"{message} (attempt {attempts} of {self.ctx.max_attempts}; "
                            "will retry)")
@@ -338,6 +322,16 @@ class OrderExporter:
                                    operation=operation, error=str(exc), park=False, sent=sent)
         log.warning("order %s at %s: %s failed (attempt %d), will retry: %s", order.number,
                     instance, _VERBS[operation], attempts, exc)
+
+    def _park_export(self, order: Order, instance: str, operation: ExportOperation,
+                     reason: str, summary: SyncSummary, *, error: str, sent: bool) -> None:
+        """Park the order at ``instance`` for a human and mark its ledger row parked."""
+        self.ctx.parked(
+            summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
+            order_number=order.number,
+            record=lambda: self.store.fail_export(
+                instance, order.id, order_number=order.number, operation=operation,
+                error=error, park=True, sent=sent))
 
     def _notify_exported(self, instance: str, order: FulfilmentOrder,
                          external_id: str | None) -> None:
