@@ -80,10 +80,8 @@ def build_parser(env: CliEnv | None = None) -> argparse.ArgumentParser:
 
 
 def _add_plugin_commands(subparsers: argparse._SubParsersAction, env: CliEnv | None) -> None:
-    try:
-        from oc_bridge.plugins import PluginHost
-    except ImportError:  # the plugin system is not part of this build yet
-        return
+    from oc_bridge.plugins import PluginHost
+
     environ = env.environ if env is not None else None
     PluginHost.load(environ=environ).add_commands(subparsers)
 

@@ -62,21 +62,11 @@ def _masked(settings: Settings) -> dict[str, Any]:
     return result
 
 
-def _adapter_problems(settings: Settings, env: CliEnv) -> list[str]:
-    """Validate adapter tables with their adapters' models, when the plugin system is there."""
+def _adapter_problems(env: CliEnv) -> list[str]:
+    """Validate every adapter table with its adapter's own model."""
     try:
-        from oc_bridge.plugins import PluginHost
-    except ImportError:
-        return []
-    import tempfile
-    from pathlib import Path
-
-    host = PluginHost.load(environ=env.environ)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            adapters = host.build_adapters(settings, state_dir=Path(tmp))
-            for adapter in adapters.values():
-                adapter.close()
+        with env.adapters_for_checking():
+            pass
     except SettingsError as exc:
         return [str(p) for p in exc.problems]
     except Exception as exc:
@@ -89,11 +79,11 @@ def run_check(args: argparse.Namespace, env: CliEnv) -> int:
     source = config_path_from(env.config_path, env.environ)
     problems: list[str]
     try:
-        settings = env.settings()
+        env.settings()
     except SettingsError as exc:
         problems = [str(p) for p in exc.problems]
     else:
-        problems = _adapter_problems(settings, env)
+        problems = _adapter_problems(env)
     if args.json:
         env.out(json.dumps({"ok": not problems, "file": str(source) if source else None,
                             "problems": problems}, indent=2))

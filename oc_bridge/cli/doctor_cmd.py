@@ -107,30 +107,18 @@ def run(args: argparse.Namespace, env: CliEnv) -> int:
 
 
 def _check_adapters(settings: Any, env: CliEnv, report: _Report, code: int) -> int:
-    try:
-        from oc_bridge.plugins import PluginHost
-    except ImportError:
-        return code
-    import tempfile
-    from pathlib import Path
-
     if not settings.adapters:
         report.add("adapters", True, "none configured")
         return code
-    host = PluginHost.load(environ=env.environ)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            adapters = host.build_adapters(settings, state_dir=Path(tmp))
-        except ConfigurationError as exc:
-            report.add("adapters", False, str(exc).splitlines()[0],
-                       [str(p) for p in getattr(exc, "problems", [])])
-            return ExitCode.CONFIG
-        for instance, adapter in adapters.items():
-            try:
+    try:
+        with env.adapters_for_checking() as adapters:
+            for instance, adapter in adapters.items():
                 problems = adapter.check()
-            finally:
-                adapter.close()
-            report.add(f"adapter {instance} ({adapter.name})", not problems, "", problems)
-            if problems and code == ExitCode.OK:
-                code = ExitCode.ERROR
+                report.add(f"adapter {instance} ({adapter.name})", not problems, "", problems)
+                if problems and code == ExitCode.OK:
+                    code = ExitCode.ERROR
+    except ConfigurationError as exc:
+        report.add("adapters", False, str(exc).splitlines()[0],
+                   [str(p) for p in getattr(exc, "problems", [])])
+        return ExitCode.CONFIG
     return code

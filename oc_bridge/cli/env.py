@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from oc_bridge.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from oc_bridge.adapter import Adapter
     from oc_bridge.orderchamp.client import OrderchampClient
 
 __all__ = ["CliEnv", "ExitCode"]
@@ -57,6 +61,23 @@ class CliEnv:
         from oc_bridge.orderchamp.factory import client_from_settings
 
         return client_from_settings(self.settings().orderchamp)
+
+    @contextmanager
+    def adapters_for_checking(self) -> Iterator[dict[str, Adapter]]:
+        """Every configured adapter, built (so each table is validated by its adapter's model)
+        with a throw-away state folder, and closed afterwards. For ``config check`` and
+        ``doctor``: nothing a real run keeps is touched. Raises ``SettingsError`` or
+        ``PluginError`` like a real start would."""
+        from oc_bridge.plugins import PluginHost
+
+        host = PluginHost.load(environ=self.environ)
+        with tempfile.TemporaryDirectory() as tmp:
+            adapters = host.build_adapters(self.settings(), state_dir=Path(tmp))
+            try:
+                yield adapters
+            finally:
+                for adapter in adapters.values():
+                    adapter.close()
 
     def out(self, text: str = "") -> None:
         """Write a line to stdout."""
