@@ -76,4 +76,5 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("oc_bridge").setLevel(level)
-    logging.getLogger("plugins").setLevel(level)
+    for name in ("oc_bridge_csv", "oc_bridge_rest", "oc_bridge_shipstation"):
+        logging.getLogger(name).setLevel(level)

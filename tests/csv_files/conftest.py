@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oc_bridge_csv import CsvAdapter, CsvConfig
+from oc_bridge_csv.probe import CsvWarehouse
 
 from oc_bridge.adapter import AdapterContext
 from oc_bridge.testing.fixtures import (  # noqa: F401 - fixtures used by the tests here
     fulfilment_order_factory,
     order_factory,
 )
-from plugins.csv_files import CsvAdapter, CsvConfig
-from plugins.csv_files.probe import CsvWarehouse
 
 # Fixtures are imported (not ``pytest_plugins``), which pytest only allows in the root conftest.
 

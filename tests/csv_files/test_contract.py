@@ -4,9 +4,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from oc_bridge_csv import CsvAdapter
 
 from oc_bridge.testing import AdapterContract
-from plugins.csv_files import CsvAdapter
 
 
 class TestCsvAdapterContract(AdapterContract):

@@ -6,8 +6,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from oc_bridge_csv import CsvAdapter
+
 from oc_bridge.canonical import ShipmentOutcome, ShipmentPull
-from plugins.csv_files import CsvAdapter
 
 HEADER = "order_number;sku;quantity;carrier;tracking_number;tracking_url;shipped_at"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oc_bridge_csv.inbound import FileRead, read_file
 
 from oc_bridge.canonical import InboundProblem
-from plugins.csv_files.inbound import FileRead, read_file
 
 COLUMNS = ["order_number", "sku", "quantity", "carrier", "tracking_number", "tracking_url",
            "shipped_at"]

@@ -11,12 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from oc_bridge_csv import CsvAdapter
+from oc_bridge_csv.outbound import ORDER_COLUMNS
+from oc_bridge_csv.probe import CsvWarehouse
 
 from oc_bridge.canonical import FulfilmentOrder
 from oc_bridge.errors import MappingError, SettingsError, TransientError
-from plugins.csv_files import CsvAdapter
-from plugins.csv_files.outbound import ORDER_COLUMNS
-from plugins.csv_files.probe import CsvWarehouse
 
 MakeAdapter = Callable[..., CsvAdapter]
 
@@ -123,7 +123,7 @@ def test_crash_after_rename_before_marker_is_detected(
     make_adapter: MakeAdapter, fulfilment_order_factory: Callable[..., FulfilmentOrder],
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from plugins.csv_files.journal import Journal
+    from oc_bridge_csv.journal import Journal
 
     adapter = make_adapter()
     order = fulfilment_order_factory(1)

@@ -12,6 +12,11 @@ from typing import Any
 import pytest
 import requests
 from daemon_helpers import Daemon
+from fakes.rest_wms import FakePicqer
+from oc_bridge_rest import RestWmsAdapter
+from oc_bridge_rest.routes import add_routes as rest_routes
+from oc_bridge_shipstation import ShipStationAdapter
+from oc_bridge_shipstation.routes import add_routes as shipstation_routes
 from wsgi_client import call
 
 from oc_bridge.adapter import AdapterContext
@@ -20,11 +25,6 @@ from oc_bridge.daemon.adapter_routes import RouteContext
 from oc_bridge.daemon.web import Router, WsgiApp
 from oc_bridge.store import InboxDelivery
 from oc_bridge.testing import make_fulfilment_order
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakePicqer
-from plugins.rest_wms.routes import add_routes as rest_routes
-from plugins.shipstation import ShipStationAdapter
-from plugins.shipstation.routes import add_routes as shipstation_routes
 
 
 def wsgi(adapters: dict[str, Any], types: dict[str, str]) -> tuple[WsgiApp, list[Any]]:

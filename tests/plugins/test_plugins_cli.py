@@ -25,7 +25,7 @@ def test_plugins_json_lists_plugins_hooks_and_adapters() -> None:
     plugins = {p["name"]: p for p in data["plugins"]}
     assert plugins["csv"]["adapters"] == ["csv"]
     assert plugins["csv"]["hooks"] == ["oc_bridge_register_adapters"]
-    assert data["adapters"]["csv"] == "plugins.csv_files.adapter.CsvAdapter"
+    assert data["adapters"]["csv"] == "oc_bridge_csv.adapter.CsvAdapter"
 
 
 def test_plugins_reports_failed_and_blocked_and_exits_3(

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.rest_wms import FakePicqer, FakeShipBob
+from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.adapter import AdapterContext
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakePicqer, FakeShipBob
 
 PICQER_KEY = "picqer-key-123"
 SHIPBOB_TOKEN = "shipbob-token-456"

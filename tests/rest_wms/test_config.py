@@ -6,11 +6,11 @@ import copy
 from typing import Any
 
 import pytest
+from oc_bridge_rest import RestWmsAdapter
+from oc_bridge_rest.config import RestWmsConfig
+from oc_bridge_rest.profile_loader import bundled_profiles
 
 from oc_bridge.errors import SettingsError
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.config import RestWmsConfig
-from plugins.rest_wms.profile_loader import bundled_profiles
 
 BASE: dict[str, Any] = {
     "base_url": "https://wms.example",

@@ -4,10 +4,10 @@ profile."""
 from __future__ import annotations
 
 import pytest
+from fakes.rest_wms import FakeShipBob
+from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.testing import AdapterContract
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakeShipBob
 
 
 class TestShipBobContract(AdapterContract):

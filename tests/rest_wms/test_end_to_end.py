@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.rest_wms import FakePicqer, FakeShipBob
 
 from oc_bridge.cli import main
 from oc_bridge.cli.env import CliEnv
 from oc_bridge.testing.fixtures import sandbox  # noqa: F401 - the fixture, used by name
-from plugins.rest_wms.fakes import FakePicqer, FakeShipBob
 
 from .conftest import (
     PICQER_KEY,

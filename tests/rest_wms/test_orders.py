@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes.rest_wms import FakePicqer, FakeResponse, FakeShipBob
+from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.canonical import FulfilmentLine
 from oc_bridge.errors import (
@@ -15,8 +17,6 @@ from oc_bridge.errors import (
     TransientError,
 )
 from oc_bridge.testing import make_fulfilment_order
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakePicqer, FakeResponse, FakeShipBob
 
 from .conftest import build, picqer_options, shipbob_options
 
@@ -152,7 +152,7 @@ def test_shipbob_duplicate_without_lookup_still_counts_as_done(
 
 
 def _without_lookup(options: dict[str, object]) -> dict[str, object]:
-    from plugins.rest_wms.profile_loader import merge_profile
+    from oc_bridge_rest.profile_loader import merge_profile
 
     merged = merge_profile(options)
     merged["create_order"] = {k: v for k, v in merged["create_order"].items()

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.rest_wms import FakePagedList, FakePicqer, FakeShipBob
+from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.testing import make_fulfilment_order
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakePagedList, FakePicqer, FakeShipBob
 
 from .conftest import build
 
@@ -161,7 +161,7 @@ def test_picqer_shipment_by_warehouse_order_id_and_whole_order(
 
 
 def _drop_none(options: dict[str, Any]) -> dict[str, Any]:
-    from plugins.rest_wms.profile_loader import merge_profile
+    from oc_bridge_rest.profile_loader import merge_profile
 
     merged = merge_profile(options)
     merged["poll_shipments"]["fields"].pop("lines")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import oc_bridge_rest as rest_wms
 import pytest
+from fakes.rest_wms import FakePicqer, FakeResponse, FakeShipBob
+from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.plugins import PluginHost
 from oc_bridge.ratelimit import RateLimiter
-from plugins import rest_wms
-from plugins.rest_wms import RestWmsAdapter
-from plugins.rest_wms.fakes import FakePicqer, FakeResponse, FakeShipBob
 
 from .conftest import build, picqer_options
 

@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.rest_wms import FakePicqer, FakeShipBob
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from oc_bridge.errors import MalformedResponseError, PermanentError
-from oc_bridge.testing import make_fulfilment_order
-from plugins.rest_wms import RestWmsAdapter, WebhookSignatureError
-from plugins.rest_wms.fakes import FakePicqer, FakeShipBob
-from plugins.rest_wms.signatures import (
+from oc_bridge_rest import RestWmsAdapter, WebhookSignatureError
+from oc_bridge_rest.signatures import (
     sign_standard_webhook,
     verify_hmac,
     verify_standard_webhook,
 )
+
+from oc_bridge.errors import MalformedResponseError, PermanentError
+from oc_bridge.testing import make_fulfilment_order
 
 from .conftest import PICQER_HOOK_SECRET, SHIPBOB_HOOK_SECRET, build
 

@@ -7,15 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import oc_bridge_shipstation as shipstation_plugin
 import pytest
+from fakes.shipstation.clock import ManualClock
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
+from oc_bridge_shipstation.config import ShipStationConfig
 
-import plugins.shipstation as shipstation_plugin
 from oc_bridge.adapter import AdapterContext
 from oc_bridge.plugins import PluginHost
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.config import ShipStationConfig
-from plugins.shipstation.fake_clock import ManualClock
-from plugins.shipstation.fake_server import FakeShipStation
 
 from .helpers import WallClock
 

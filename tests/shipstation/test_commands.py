@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fakes.shipstation.server import FakeShipStation
 
 from oc_bridge.cli import CliEnv, main
-from plugins.shipstation.fake_server import FakeShipStation
 
 Run = Callable[..., tuple[int, str, str]]
 

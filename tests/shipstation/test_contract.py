@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
+from oc_bridge_shipstation.mapping import order_key
 
 from oc_bridge.canonical import FulfilmentOrder
 from oc_bridge.testing import AdapterContract
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_server import FakeShipStation
-from plugins.shipstation.mapping import order_key
 
 from .conftest import AdapterFactory
 

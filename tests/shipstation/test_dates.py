@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from plugins.shipstation.dates import format_local, parse_local, parse_utc_cursor, to_utc_cursor
+from oc_bridge_shipstation.dates import format_local, parse_local, parse_utc_cursor, to_utc_cursor
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.mapping import order_ref_of
 
 from oc_bridge.cli import CliEnv, main
 from oc_bridge.sandbox import Sandbox, SandboxConfig
-from plugins.shipstation.fake_server import FakeShipStation
-from plugins.shipstation.mapping import order_ref_of
 
 pytestmark = pytest.mark.usefixtures("plugin_loaded")
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from oc_bridge_shipstation.mapping import order_payload, order_ref_of, shipment_report
 
 from oc_bridge.canonical import FulfilmentAddress, FulfilmentLine, ShippedLine
 from oc_bridge.errors import MappingError
-from plugins.shipstation.mapping import order_payload, order_ref_of, shipment_report
 
 from .helpers import make_order
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
 
 from oc_bridge.canonical import FulfilmentAddress, SubmitResult
 from oc_bridge.errors import AuthenticationError, MappingError, RejectedError, ServerError
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_server import FakeShipStation
 
 from .conftest import AdapterFactory
 from .helpers import make_order

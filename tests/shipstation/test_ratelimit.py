@@ -7,11 +7,11 @@ sleeps advance the fake's window, so minutes of traffic take milliseconds.
 from __future__ import annotations
 
 import pytest
+from fakes.shipstation.clock import ManualClock
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
 
 from oc_bridge.errors import ThrottledError
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_clock import ManualClock
-from plugins.shipstation.fake_server import FakeShipStation
 
 from .conftest import AdapterFactory
 from .helpers import make_order

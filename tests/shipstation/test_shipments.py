@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
+from oc_bridge_shipstation.mapping import order_payload
+
 from oc_bridge.canonical import ShipmentOutcome, ShippedLine
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_server import FakeShipStation
-from plugins.shipstation.mapping import order_payload
 
 from .conftest import AdapterFactory
 from .helpers import NOW, WallClock, make_order

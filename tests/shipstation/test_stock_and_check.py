@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import requests
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
 
 from oc_bridge.adapter import Capability, UnsupportedCapabilityError
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_server import FakeShipStation
 
 from .conftest import AdapterFactory
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from fakes.shipstation.server import FakeShipStation
+from oc_bridge_shipstation.adapter import ShipStationAdapter
+from oc_bridge_shipstation.mapping import order_payload
 
 from oc_bridge.errors import PermanentError
-from plugins.shipstation.adapter import ShipStationAdapter
-from plugins.shipstation.fake_server import FakeShipStation
-from plugins.shipstation.mapping import order_payload
 
 from .helpers import NOW, make_order
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oc_bridge_csv import CsvAdapter
+from oc_bridge_csv.stock import read_stock_dir
 
 from oc_bridge.adapter import AdapterContext, Capability
 from oc_bridge.canonical import InvoiceDocument
 from oc_bridge.cli.order_actions import parse_delivery
 from oc_bridge.errors import PermanentError
 from oc_bridge.store import ShortLine, SqliteStore
-from plugins.csv_files import CsvAdapter
-from plugins.csv_files.stock import read_stock_dir
 
 
 def _adapter(tmp_path: Path, **options: Any) -> CsvAdapter:
