@@ -2,10 +2,12 @@
 
 Checks, in this order: a body over the limit → 413 (done by :mod:`oc_bridge.daemon.web` before
 reading it); missing or wrong ``X-Orderchamp-Signature`` (hex HMAC-SHA256 of the raw bytes,
-constant time) → 401, nothing stored; ``X-Orderchamp-Account-Id`` other than the configured
-``orderchamp.account_id`` → 403; not JSON or no order/invoice id → 400; an unknown event → 202,
-ignored; otherwise the delivery is stored in the inbox and committed, then 200. Identical
-deliveries (same event and body digest) are stored once and answered 200 again.
+constant time; non-ASCII text never matches) → 401, nothing stored; ``X-Orderchamp-Account-Id``
+other than the configured ``orderchamp.account_id`` → 403; not JSON (or nested too deeply to
+parse) or no plausible order/invoice id → 400; an unknown event → 202, ignored; otherwise the
+delivery is stored in the inbox and committed, then 200. Identical deliveries (same event and
+body digest) are stored once and answered 200 again. Bad input never gets a 5xx; only a
+delivery that could not be stored does (503, so Orderchamp retries).
 """
 
 from __future__ import annotations
@@ -33,8 +35,23 @@ ORDER_EVENTS = frozenset({"ORDER_CREATED", "ORDER_UPDATED", "ORDER_CONFIRMED", "
 KNOWN_EVENTS = ORDER_EVENTS | {"INVOICE_CREATED"}
 
 
+#: Longest id accepted from a webhook; Orderchamp's ids are short base64 global ids.
+MAX_ID_LENGTH = 255
+
+
+def _id(value: Any) -> str | None:
+    """An id as text, or None when absent or not a plausible id (not text or a whole number,
+    too long, or holding control characters), so a hostile body cannot become a key."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    if not text or len(text) > MAX_ID_LENGTH or not text.isprintable():
+        return None
+    return text
+
+
 def _ids(event: str, payload: Any) -> tuple[str | None, str | None]:
-    """(order id, invoice id) from a payload; Nones when absent."""
+    """(order id, invoice id) from a payload; Nones when absent or not plausible ids."""
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict):
         return None, None
@@ -42,13 +59,10 @@ def _ids(event: str, payload: Any) -> tuple[str | None, str | None]:
         invoice = data.get("invoice")
         if isinstance(invoice, dict):
             order = invoice.get("order")
-            order_id = order.get("id") if isinstance(order, dict) else None
-            invoice_id = invoice.get("id")
-            return (str(order_id) if order_id else None, str(invoice_id) if invoice_id else None)
+            return (_id(order.get("id")) if isinstance(order, dict) else None,
+                    _id(invoice.get("id")))
     order = data.get("order")
-    if isinstance(order, dict) and order.get("id"):
-        return str(order["id"]), None
-    return None, None
+    return (_id(order.get("id")) if isinstance(order, dict) else None), None
 
 
 class OrderchampWebhookHandler:
@@ -80,7 +94,7 @@ class OrderchampWebhookHandler:
                         event)
             return Response.json(403, {"error": "unexpected account"})
         try:
-            payload = json.loads(request.body)
+            payload = request.json()
         except ValueError:
             self._count(label, "bad_request")
             return Response.json(400, {"error": "body is not JSON"})

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Request", "Response", "Router", "WsgiApp"]
+__all__ = ["Request", "Response", "Router", "WsgiApp", "parse_json"]
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
-        """The body parsed as JSON (``ValueError`` when it is not)."""
-        return json.loads(self.body)
+        """The body parsed as JSON (``ValueError`` when it is not, or nests too deeply)."""
+        return parse_json(self.body)
 
 
 @dataclass
@@ -91,6 +91,15 @@ class Response:
 
 
 Handler = Callable[[Request], Response]
+
+
+def parse_json(body: bytes | str) -> Any:
+    """``json.loads`` for untrusted bodies: nesting too deep for the parser (a few thousand
+    levels) raises ``ValueError`` like any other unreadable body, not ``RecursionError``."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
 
 
 class Router:

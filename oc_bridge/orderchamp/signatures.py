@@ -27,9 +27,10 @@ def sign(body: bytes, secret: str | bytes) -> str:
 def verify(body: bytes, signature: str | None, secret: str | bytes) -> bool:
     """True when ``signature`` matches ``body``; compared in constant time.
 
-    A missing or empty signature, or an empty secret, never verifies.
+    A missing or empty signature, or an empty secret, never verifies; neither does one with
+    non-ASCII text (compared as bytes: ``compare_digest`` refuses non-ASCII ``str``).
     """
     if not signature or not secret:
         return False
-    expected = sign(body, secret)
-    return hmac.compare_digest(expected, signature.strip().lower())
+    expected = sign(body, secret).encode("ascii")
+    return hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))

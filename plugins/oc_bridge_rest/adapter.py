@@ -181,7 +181,7 @@ class RestWmsAdapter(Adapter):
                         encoding=encoding)
         try:
             payload = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise MalformedResponseError(f"{self.instance} webhook: body is not JSON") from exc
         fields = spec.fields or (self.settings.poll_shipments.fields
                                  if self.settings.poll_shipments else None)

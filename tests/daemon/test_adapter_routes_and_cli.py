@@ -27,7 +27,8 @@ from oc_bridge.store import InboxDelivery
 from oc_bridge.testing import make_fulfilment_order
 
 
-def wsgi(adapters: dict[str, Any], types: dict[str, str]) -> tuple[WsgiApp, list[Any]]:
+def wsgi(adapters: dict[str, Any], types: dict[str, str],
+         max_body_bytes: int = 4096) -> tuple[WsgiApp, list[Any]]:
     stored: list[InboxDelivery] = []
 
     def store(delivery: InboxDelivery) -> bool:
@@ -38,7 +39,7 @@ def wsgi(adapters: dict[str, Any], types: dict[str, str]) -> tuple[WsgiApp, list
     context = RouteContext(adapters, types, store, lambda *_a: None)
     shipstation_routes(router, context)
     rest_routes(router, context)
-    return WsgiApp(router, max_body_bytes=4096), stored
+    return WsgiApp(router, max_body_bytes=max_body_bytes), stored
 
 
 def test_shipstation_route_needs_the_token(tmp_path: Path) -> None:
