@@ -16,9 +16,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from oc_bridge.orderchamp.cost import actual_cost, requested_cost
 from oc_bridge.sandbox.admin import SandboxControl, handle_admin
 from oc_bridge.sandbox.config import SandboxConfig
+from oc_bridge.sandbox.cost import charged_cost, requested_cost
 from oc_bridge.sandbox.faults import FaultInjector
 from oc_bridge.sandbox.graphql_api import GraphQLService
 from oc_bridge.sandbox.resolvers import RequestContext
@@ -281,7 +281,7 @@ class SandboxApp:
         with self.state.lock:
             result = self.graphql.execute(document, variables, operation_name, context)
         try:
-            actual = actual_cost(document, result.data or {}, variables, operation_name)
+            actual = charged_cost(document, result.data or {}, variables, operation_name)
         except ValueError:
             actual = 0
         remaining = self.throttle.settle(token, requested, actual)

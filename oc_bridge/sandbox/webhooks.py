@@ -20,9 +20,9 @@ from typing import Any
 
 import requests
 
-from oc_bridge.orderchamp.signatures import sign
 from oc_bridge.sandbox.ids import format_datetime
 from oc_bridge.sandbox.model import Order, Webhook
+from oc_bridge.sandbox.signing import SIGNATURE_HEADER, webhook_signature
 from oc_bridge.sandbox.state import Event
 
 __all__ = ["Delivery", "WebhookDispatcher", "WebhookOptions", "build_body"]
@@ -243,7 +243,7 @@ class WebhookDispatcher:
             "User-Agent": "Orderchamp-Webhooks (oc-bridge sandbox)",
             "X-Orderchamp-Account-Id": self.account_id,
             "X-Orderchamp-Event": delivery.topic,
-            "X-Orderchamp-Signature": sign(delivery.body, self.secret),
+            SIGNATURE_HEADER: webhook_signature(delivery.body, self.secret),
             "X-Orderchamp-Webhook-Id": delivery.webhook_id,
         }
         ok = False
