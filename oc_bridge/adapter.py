@@ -15,7 +15,16 @@ Contract (checked by :mod:`oc_bridge.testing`):
   later), ``PermanentError`` (the engine parks the order with the message), ``AlreadyDoneError``
   (treated as success), ``ConfigurationError`` (stop and tell the operator). Library exceptions
   are translated at the adapter boundary, chained with ``raise ... from exc``.
-- A method for a capability the class does not declare is never called by the engine.
+- A method for a capability the instance does not have is never called by the engine.
+
+Typing: ``Adapter`` is generic in its config model: ``class AcmeAdapter(Adapter[AcmeConfig])``
+with ``Config = AcmeConfig`` gives ``self.config`` the type ``AcmeConfig`` without a cast.
+
+Capabilities: the class attribute ``capabilities`` lists everything the adapter type can do (and
+each one's method must be overridden, checked when the class is registered);
+:meth:`Adapter.capabilities_for` says what one configured instance can do (default: the class
+attribute), a subset checked when the instance is built. ``adapter.supports(capability)``
+answers for the instance.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -50,10 +59,12 @@ from oc_bridge.errors import (
 )
 
 __all__ = [
+    "CAPABILITY_METHODS",
     "Adapter",
     "AdapterConfig",
     "AdapterContext",
     "Capability",
+    "ConfigT",
     "UnsupportedCapabilityError",
 ]
 
@@ -69,6 +80,19 @@ class Capability(StrEnum):
     INVOICES = "invoices"
     CUSTOMERS = "customers"
     DELIVERY_DATES = "delivery_dates"
+
+
+#: The method an adapter must override for each capability it declares.
+CAPABILITY_METHODS: Mapping[Capability, str] = {
+    Capability.SUBMIT_ORDERS: "submit_order",
+    Capability.UPDATE_ORDERS: "update_order",
+    Capability.CANCEL_ORDERS: "cancel_order",
+    Capability.PULL_SHIPMENTS: "fetch_shipments",
+    Capability.STOCK_LEVELS: "fetch_stock",
+    Capability.INVOICES: "receive_invoice",
+    Capability.CUSTOMERS: "receive_customers",
+    Capability.DELIVERY_DATES: "expected_delivery",
+}
 
 
 class UnsupportedCapabilityError(NotImplementedError):
@@ -103,20 +127,31 @@ class AdapterContext:
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("oc_bridge.adapter"))
 
 
-class Adapter(ABC):
-    """Base class of fulfilment adapters. See the module docstring for the contract."""
+#: The configuration model of an adapter class (``Adapter[AcmeConfig]``).
+ConfigT = TypeVar("ConfigT", bound=AdapterConfig)
+
+
+class Adapter(ABC, Generic[ConfigT]):
+    """Base class of fulfilment adapters, generic in the configuration model. See the module
+    docstring for the contract.
+
+    ``config`` is the validated ``[adapters.<instance>]`` table (of the adapter's own type),
+    ``context`` what the host provides, ``log`` the instance's logger and
+    ``enabled_capabilities`` what :meth:`capabilities_for` gave for this instance.
+    """
 
     #: The adapter type name, unique across all plugins (``csv``, ``shipstation``, ``rest``).
     name: ClassVar[str]
-    #: The strict configuration model of this adapter.
+    #: The strict configuration model of this adapter (the class given as ``ConfigT``).
     Config: ClassVar[type[AdapterConfig]] = AdapterConfig
-    #: What this adapter can do.
+    #: Everything this adapter type can do; each capability's method must be overridden.
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
 
-    def __init__(self, config: AdapterConfig, context: AdapterContext) -> None:
-        self.config = config
+    def __init__(self, config: ConfigT, context: AdapterContext) -> None:
+        self.config: ConfigT = config
         self.context = context
         self.log = context.logger
+        self.enabled_capabilities: frozenset[Capability] = type(self).capabilities_for(config)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -135,9 +170,16 @@ class Adapter(ABC):
                 problems.append(SettingProblem(key, message))
             raise SettingsError(problems) from exc
 
+    @classmethod
+    def capabilities_for(cls, config: ConfigT) -> frozenset[Capability]:
+        """What an instance configured with ``config`` can do: a subset of ``capabilities``
+        (checked when the instance is built). Default: every declared capability. Override
+        when a capability depends on configuration (stock only when a stock folder is set)."""
+        return cls.capabilities
+
     def supports(self, capability: Capability) -> bool:
-        """True when this adapter declares ``capability``."""
-        return capability in self.capabilities
+        """True when this configured instance has ``capability``."""
+        return capability in self.enabled_capabilities
 
     @property
     def instance(self) -> str:
@@ -236,5 +278,5 @@ class Adapter(ABC):
         healthy. Must not change anything."""
         return []
 
-    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+    def close(self) -> None:
         """Release connections and files."""

@@ -26,6 +26,7 @@ from oc_bridge.plugins.manager import (
     AdapterRegistry,
     LoadReport,
     PluginFailure,
+    check_instance_capabilities,
     collect_adapters,
     load_plugins,
     make_plugin_manager,
@@ -171,6 +172,13 @@ class PluginHost:
                 problems.extend(exc.problems)
         if problems:
             raise SettingsError(problems)
+        for instance in enabled:
+            try:
+                check_instance_capabilities(classes[instance], configs[instance], instance)
+            except PluginError as exc:
+                plugin_errors.append(exc.message)
+        if plugin_errors:
+            raise PluginError("\n".join(plugin_errors))
         adapters: dict[str, Adapter] = {}
         try:
             for instance in enabled:

@@ -18,7 +18,7 @@ from typing import Any
 import pluggy
 
 from oc_bridge import __version__
-from oc_bridge.adapter import Adapter, AdapterConfig, Capability
+from oc_bridge.adapter import CAPABILITY_METHODS, Adapter, AdapterConfig, Capability
 from oc_bridge.errors import PluginError
 from oc_bridge.plugins import hookspecs
 
@@ -28,6 +28,7 @@ __all__ = [
     "LoadReport",
     "LoadedPlugin",
     "PluginFailure",
+    "check_instance_capabilities",
     "collect_adapters",
     "disabled_plugins",
     "load_plugins",
@@ -198,14 +199,19 @@ class AdapterRegistry:
     message to show).
     """
 
-    classes: dict[str, type[Adapter]] = field(default_factory=dict)
+    classes: dict[str, type[Adapter[Any]]] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, str] = field(default_factory=dict)
 
 
-def validate_adapter_class(cls: object) -> type[Adapter]:
+def _is_capability_set(value: object) -> bool:
+    return isinstance(value, frozenset) and all(isinstance(c, Capability) for c in value)
+
+
+def validate_adapter_class(cls: object) -> type[Adapter[Any]]:
     """Return ``cls`` when it is a usable adapter class, else raise ``PluginError`` saying what
-    is wrong (not an Adapter subclass, no ``name``, bad ``Config`` or ``capabilities``)."""
+    is wrong (not an Adapter subclass, no ``name``, bad ``Config`` or ``capabilities``, or a
+    declared capability whose method is not overridden)."""
     if not (isinstance(cls, type) and issubclass(cls, Adapter)):
         raise PluginError(f"{cls!r} is not a subclass of oc_bridge.adapter.Adapter")
     name = getattr(cls, "name", None)
@@ -215,11 +221,35 @@ def validate_adapter_class(cls: object) -> type[Adapter]:
     if not (isinstance(config, type) and issubclass(config, AdapterConfig)):
         raise PluginError(f"adapter {name!r}: Config must be a subclass of AdapterConfig")
     capabilities = getattr(cls, "capabilities", None)
-    if not isinstance(capabilities, frozenset) or not all(
-        isinstance(c, Capability) for c in capabilities
-    ):
+    if not _is_capability_set(capabilities):
         raise PluginError(f"adapter {name!r}: capabilities must be a frozenset of Capability")
+    missing = sorted(f"{c.value} needs {method}()" for c, method in CAPABILITY_METHODS.items()
+                     if c in cls.capabilities and getattr(cls, method) is getattr(Adapter, method))
+    if missing:
+        raise PluginError(f"adapter {name!r} declares capabilities whose method it does not "
+                          f"implement: {'; '.join(missing)}")
     return cls
+
+
+def check_instance_capabilities(
+    cls: type[Adapter[Any]], config: AdapterConfig, instance: str
+) -> frozenset[Capability]:
+    """``cls.capabilities_for(config)`` when it is a frozenset of Capability within the class's
+    declared ``capabilities``; else ``PluginError`` naming the instance (raised too when
+    ``capabilities_for`` itself fails)."""
+    try:
+        enabled = cls.capabilities_for(config)
+    except Exception as exc:
+        raise PluginError(f"adapters.{instance}: {cls.__qualname__}.capabilities_for failed: "
+                          f"{_describe(exc)}") from exc
+    if not _is_capability_set(enabled):
+        raise PluginError(f"adapters.{instance}: {cls.__qualname__}.capabilities_for must "
+                          f"return a frozenset of Capability, not {enabled!r}")
+    extra = sorted(c.value for c in enabled - cls.capabilities)
+    if extra:
+        raise PluginError(f"adapters.{instance}: {cls.__qualname__}.capabilities_for gave "
+                          f"capabilities the class does not declare: {', '.join(extra)}")
+    return enabled
 
 
 def collect_adapters(pm: pluggy.PluginManager, report: LoadReport) -> AdapterRegistry:
@@ -231,9 +261,9 @@ def collect_adapters(pm: pluggy.PluginManager, report: LoadReport) -> AdapterReg
     for impl in pm.hook.oc_bridge_register_adapters.get_hookimpls():
         if impl.hookwrapper or impl.wrapper:
             continue  # nothing to wrap: registration has no result
-        found: list[type[Adapter]] = []
+        found: list[type[Adapter[Any]]] = []
 
-        def register(cls: type[Adapter], _found: list[type[Adapter]] = found) -> None:
+        def register(cls: type[Adapter[Any]], _found: list[type[Adapter[Any]]] = found) -> None:
             _found.append(validate_adapter_class(cls))
 
         try:
@@ -250,7 +280,9 @@ def collect_adapters(pm: pluggy.PluginManager, report: LoadReport) -> AdapterReg
     return registry
 
 
-def _add(registry: AdapterRegistry, report: LoadReport, cls: type[Adapter], plugin: str) -> None:
+def _add(
+    registry: AdapterRegistry, report: LoadReport, cls: type[Adapter[Any]], plugin: str
+) -> None:
     name = cls.name
     owner = registry.owners.get(name)
     if owner is None:

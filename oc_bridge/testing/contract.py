@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 import pytest
 
@@ -35,7 +35,7 @@ from oc_bridge.errors import AlreadyDoneError, OcBridgeError
 from oc_bridge.plugins.manager import validate_adapter_class
 from oc_bridge.testing.fixtures import make_fulfilment_order
 
-__all__ = ["AdapterContract", "WarehouseProbe"]
+__all__ = ["AdapterContract", "WarehouseProbe", "missing_fixture"]
 
 
 @runtime_checkable
@@ -68,10 +68,17 @@ class WarehouseProbe(Protocol):
     ) -> None: ...
 
 
+def missing_fixture(what: str, how: str) -> NoReturn:
+    """Fail the test with a message saying what the suite needs and how to provide it (instead
+    of pytest's generic "fixture not found")."""
+    pytest.fail(f"the adapter contract suite needs {what}: {how}", pytrace=False)
+
+
 def _need(adapter: Adapter, *capabilities: Capability) -> None:
-    missing = [c.value for c in capabilities if c not in adapter.capabilities]
+    missing = [c.value for c in capabilities if not adapter.supports(c)]
     if missing:
-        pytest.skip(f"adapter {adapter.name!r} does not declare {', '.join(missing)}")
+        pytest.skip(f"adapter {adapter.name!r} (instance {adapter.instance!r}) does not have "
+                    f"{', '.join(missing)}")
 
 
 def _submit(adapter: Adapter, order: FulfilmentOrder) -> SubmitResult:
@@ -109,6 +116,22 @@ class AdapterContract:
     consumes_shipments: ClassVar[bool] = True
 
     @pytest.fixture
+    def adapter(self) -> Adapter[Any]:
+        """Overridden by :func:`~oc_bridge.testing.adapter_contract`; here only to explain."""
+        missing_fixture(
+            "an `adapter` fixture (a configured instance of the adapter under test)",
+            "build the test class with oc_bridge.testing.adapter_contract(YourAdapter, "
+            "options={...}, probe=YourProbe), or define `adapter` in this class")
+
+    @pytest.fixture
+    def warehouse(self) -> WarehouseProbe:
+        """Overridden by :func:`~oc_bridge.testing.adapter_contract`; here only to explain."""
+        missing_fixture(
+            "a `warehouse` fixture (an oc_bridge.testing.WarehouseProbe into the back end)",
+            "pass probe=YourProbe to oc_bridge.testing.adapter_contract(), or define "
+            "`warehouse` in this class")
+
+    @pytest.fixture
     def order(self) -> FulfilmentOrder:
         """A fresh three-line order with a reference and number unique across runs."""
         tag = uuid.uuid4().hex[:10]
@@ -134,7 +157,7 @@ class AdapterContract:
             Capability.DELIVERY_DATES: lambda: adapter.expected_delivery(
                 order.reference, order.number, None),
         }
-        undeclared = [c for c in calls if c not in adapter.capabilities]
+        undeclared = [c for c in calls if not adapter.supports(c)]
         if not undeclared:
             pytest.skip("the adapter declares every order, shipment and stock capability")
         for capability in undeclared:
@@ -208,7 +231,7 @@ class AdapterContract:
 
     def _shipped_order(self, adapter: Adapter, order: FulfilmentOrder) -> None:
         _need(adapter, Capability.PULL_SHIPMENTS)
-        if Capability.SUBMIT_ORDERS in adapter.capabilities:
+        if adapter.supports(Capability.SUBMIT_ORDERS):
             _submit(adapter, order)
 
     def test_nothing_shipped_nothing_fetched(

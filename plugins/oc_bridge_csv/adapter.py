@@ -44,13 +44,13 @@ def _file_errors(action: str) -> Iterator[None]:
         raise TransientError(f"csv: cannot {action}: {exc}") from exc
 
 
-class CsvAdapter(Adapter):
+class CsvAdapter(Adapter[CsvConfig]):
     """Writes one CSV file per order export into ``outbound_dir`` and reads shipment CSV files
     the warehouse drops into ``inbound_dir``. See ``docs/csv.md``.
 
     Folders are created on first use; building the adapter touches nothing on disk.
-    ``capabilities`` is per instance: ``STOCK_LEVELS`` when ``stock_dir`` is set, ``INVOICES``
-    when ``invoices_dir`` is set.
+    Capabilities are per instance (:meth:`capabilities_for`): ``STOCK_LEVELS`` when
+    ``stock_dir`` is set, ``INVOICES`` when ``invoices_dir`` is set.
     """
 
     name: ClassVar[str] = "csv"
@@ -60,19 +60,19 @@ class CsvAdapter(Adapter):
         Capability.PULL_SHIPMENTS, Capability.STOCK_LEVELS, Capability.INVOICES,
     })
 
-    config: CsvConfig
-
-    def __init__(self, config: AdapterConfig, context: AdapterContext) -> None:
-        assert isinstance(config, CsvConfig)
+    def __init__(self, config: CsvConfig, context: AdapterContext) -> None:
         super().__init__(config, context)
         self.outbox = Outbox(config, Journal(context.state_dir))
-        # Per-instance capabilities: stock and invoices only when their folder is configured.
-        enabled = set(type(self).capabilities)
+
+    @classmethod
+    def capabilities_for(cls, config: CsvConfig) -> frozenset[Capability]:
+        """Stock and invoices only when their folder is configured."""
+        enabled = set(cls.capabilities)
         if config.stock_dir is None:
             enabled.discard(Capability.STOCK_LEVELS)
         if config.invoices_dir is None:
             enabled.discard(Capability.INVOICES)
-        self.capabilities = frozenset(enabled)  # type: ignore[misc]
+        return frozenset(enabled)
 
     # --- orders -----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import requests
 
@@ -37,10 +37,10 @@ from oc_bridge_rest.state import StateStore
 __all__ = ["RestWmsAdapter", "WebhookSignatureError"]
 
 
-class RestWmsAdapter(Adapter):
+class RestWmsAdapter(Adapter[RestWmsConfig]):
     """A configurable REST/JSON warehouse (Picqer, ShipBob and similar); see
-    ``docs/rest-wms.md``. The class declares every capability it may have; each instance's
-    ``capabilities`` holds what its configuration enables."""
+    ``docs/rest-wms.md``. The class declares every capability it may have;
+    :meth:`capabilities_for` gives what one instance's configuration enables."""
 
     name: ClassVar[str] = "rest"
     Config: ClassVar[type[AdapterConfig]] = RestWmsConfig
@@ -49,27 +49,29 @@ class RestWmsAdapter(Adapter):
         Capability.PULL_SHIPMENTS, Capability.STOCK_LEVELS,
     })
 
-    def __init__(self, config: AdapterConfig, context: AdapterContext, *,
+    def __init__(self, config: RestWmsConfig, context: AdapterContext, *,
                  session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], float] = time.time) -> None:
         super().__init__(config, context)
-        self.settings = cast(RestWmsConfig, config)
-        enabled = {Capability.SUBMIT_ORDERS}
-        for key, capability in (("update_order", Capability.UPDATE_ORDERS),
-                                ("cancel_order", Capability.CANCEL_ORDERS),
-                                ("poll_shipments", Capability.PULL_SHIPMENTS),
-                                ("poll_stock", Capability.STOCK_LEVELS)):
-            if getattr(self.settings, key) is not None:
-                enabled.add(capability)
-        # Capabilities per instance: what this table configures, a subset of the class's.
-        self.capabilities = frozenset(enabled)  # type: ignore[misc]
         self.wall_clock = wall_clock
-        self.client = WarehouseClient(self.settings, service=f"warehouse {context.instance}",
+        self.client = WarehouseClient(self.config, service=f"warehouse {context.instance}",
                                       session=session, sleep=sleep, clock=clock,
                                       wall_clock=wall_clock)
         self._closed = False
+
+    @classmethod
+    def capabilities_for(cls, config: RestWmsConfig) -> frozenset[Capability]:
+        """Always ``SUBMIT_ORDERS``; the others when their table is configured."""
+        enabled = {Capability.SUBMIT_ORDERS}
+        for configured, capability in ((config.update_order, Capability.UPDATE_ORDERS),
+                                       (config.cancel_order, Capability.CANCEL_ORDERS),
+                                       (config.poll_shipments, Capability.PULL_SHIPMENTS),
+                                       (config.poll_stock, Capability.STOCK_LEVELS)):
+            if configured is not None:
+                enabled.add(capability)
+        return frozenset(enabled)
 
     @classmethod
     def parse_config(cls, instance: str, options: Mapping[str, Any]) -> AdapterConfig:
@@ -85,7 +87,7 @@ class RestWmsAdapter(Adapter):
     @cached_property
     def orders(self) -> OrderFlow:
         """The order operations (create once, update, cancel)."""
-        return OrderFlow(self.settings, self.client, self.store, self.instance)
+        return OrderFlow(self.config, self.client, self.store, self.instance)
 
     # --- orders ---------------------------------------------------------------------------
 
@@ -95,14 +97,14 @@ class RestWmsAdapter(Adapter):
 
     def update_order(self, order: FulfilmentOrder, external_id: str | None) -> SubmitResult:
         """Send a newer revision with the ``update_order`` request."""
-        if self.settings.update_order is None:
+        if self.config.update_order is None:
             return super().update_order(order, external_id)
         return self.orders.update(order, external_id)
 
     def cancel_order(self, order: FulfilmentOrder, external_id: str | None,
                      reason: str | None) -> None:
         """Send the ``cancel_order`` request."""
-        if self.settings.cancel_order is None:
+        if self.config.cancel_order is None:
             return super().cancel_order(order, external_id, reason)
         return self.orders.cancel(order, external_id, reason)
 
@@ -125,7 +127,7 @@ class RestWmsAdapter(Adapter):
 
     def fetch_shipments(self, cursor: str | None) -> ShipmentPull:
         """Shipments since ``cursor`` from the ``poll_shipments`` list, every page."""
-        spec = self.settings.poll_shipments
+        spec = self.config.poll_shipments
         if spec is None:
             return super().fetch_shipments(cursor)
         started = datetime.fromtimestamp(self.wall_clock(), tz=UTC)
@@ -167,7 +169,7 @@ class RestWmsAdapter(Adapter):
         ``{"event_id": ...}`` (Standard Webhooks ``webhook-id`` or the ``event_id``
         expression) for dedupe by the caller.
         """
-        spec = self.settings.webhook
+        spec = self.config.webhook
         if spec is None or not spec.enabled:
             raise ConfigurationError(f"adapters.{self.instance}.webhook is not configured "
                                      "or not enabled")
@@ -183,8 +185,8 @@ class RestWmsAdapter(Adapter):
             payload = json.loads(body)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise MalformedResponseError(f"{self.instance} webhook: body is not JSON") from exc
-        fields = spec.fields or (self.settings.poll_shipments.fields
-                                 if self.settings.poll_shipments else None)
+        fields = spec.fields or (self.config.poll_shipments.fields
+                                 if self.config.poll_shipments else None)
         if fields is None:  # excluded by validation; kept for type narrowing
             raise ConfigurationError(f"adapters.{self.instance}.webhook.fields is missing")
         try:
@@ -203,7 +205,7 @@ class RestWmsAdapter(Adapter):
 
     def fetch_stock(self) -> Iterator[StockLevel]:
         """Available stock per SKU from the ``poll_stock`` list, every page."""
-        spec = self.settings.poll_stock
+        spec = self.config.poll_stock
         if spec is None:
             yield from super().fetch_stock()
             return
@@ -231,7 +233,7 @@ class RestWmsAdapter(Adapter):
     def check(self) -> list[str]:
         """Reads the first page of the shipment (or stock) list to prove the base URL and the
         credentials work; changes nothing."""
-        spec = self.settings.poll_shipments or self.settings.poll_stock
+        spec = self.config.poll_shipments or self.config.poll_stock
         if spec is None:
             return []
         try:

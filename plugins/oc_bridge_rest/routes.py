@@ -25,8 +25,8 @@ def add_routes(router: Any, context: Any) -> None:
 
     instances: dict[str, RestWmsAdapter] = {
         name: adapter for name, adapter in context.adapters_of_type("rest").items()
-        if isinstance(adapter, RestWmsAdapter) and adapter.settings.webhook is not None
-        and adapter.settings.webhook.enabled}
+        if isinstance(adapter, RestWmsAdapter) and adapter.config.webhook is not None
+        and adapter.config.webhook.enabled}
     for name, adapter in instances.items():
         context.add_reader(f"adapter:{name}", _reader(adapter))
 
@@ -56,7 +56,7 @@ STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "con
 
 def _needed(adapter: RestWmsAdapter, headers: Mapping[str, str]) -> dict[str, str]:
     """Only the headers signature verification needs (never credentials or addresses)."""
-    spec = adapter.settings.webhook
+    spec = adapter.config.webhook
     names = {*STANDARD_HEADERS, (spec.header or "").lower() if spec else ""}
     return {k: v for k, v in headers.items() if k.lower() in names}
 

@@ -49,18 +49,18 @@ def _origin(url: str) -> tuple[str, str, int]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
-class ShipStationAdapter(Adapter):
+class ShipStationAdapter(Adapter[ShipStationConfig]):
     """ShipStation (V1 API, optional V2 key for stock). See ``docs/shipstation.md``.
 
-    ``capabilities`` is per instance: ``STOCK_LEVELS`` is added when ``api_key_v2`` is set.
+    Capabilities are per instance (:meth:`capabilities_for`): ``STOCK_LEVELS`` only when
+    ``api_key_v2`` is set.
     ``sleep``, ``clock`` and ``now`` are injectable so tests never really wait.
     """
 
     name: ClassVar[str] = "shipstation"
     Config: ClassVar[type[ShipStationConfig]] = ShipStationConfig
-    capabilities: ClassVar[frozenset[Capability]] = _BASE_CAPABILITIES
-
-    config: ShipStationConfig
+    capabilities: ClassVar[frozenset[Capability]] = _BASE_CAPABILITIES | {
+        Capability.STOCK_LEVELS}
 
     def __init__(self, config: ShipStationConfig, context: AdapterContext, *,
                  sleep: Callable[[float], None] = time.sleep,
@@ -72,9 +72,13 @@ class ShipStationAdapter(Adapter):
         self.orders = OrderWriter(self.client, config)
         self.reader = ShipmentReader(self.client, config, self.reported,
                                      now or (lambda: datetime.now(UTC)))
-        if config.api_key_v2 is not None:
-            # Per-instance capabilities: only an instance with a V2 key can read stock.
-            self.capabilities = _BASE_CAPABILITIES | {Capability.STOCK_LEVELS}  # type: ignore[misc]
+
+    @classmethod
+    def capabilities_for(cls, config: ShipStationConfig) -> frozenset[Capability]:
+        """Only an instance with a V2 key can read stock."""
+        if config.api_key_v2 is None:
+            return _BASE_CAPABILITIES
+        return cls.capabilities
 
     # --- orders ---------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ class FakeAdapter(Adapter):
 
     def __init__(self, instance: str = "wh", capabilities: frozenset[Capability] = ALL) -> None:
         super().__init__(AdapterConfig(), AdapterContext(instance=instance, state_dir=Path(".")))
-        self.capabilities = capabilities  # type: ignore[misc]
+        self.enabled_capabilities = capabilities
         self.calls: list[tuple[str, Any]] = []
         self.fail: dict[str, list[Exception]] = {}
         self.invoices_received: list[InvoiceDocument] = []

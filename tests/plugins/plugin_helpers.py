@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from oc_bridge.adapter import Adapter, AdapterConfig, Capability
+from oc_bridge.canonical import FulfilmentOrder, SubmitResult
 from oc_bridge.plugins import hookimpl
 
 
@@ -58,10 +59,13 @@ class ToyConfig(AdapterConfig):
 def make_adapter_class(type_name: str) -> type[Adapter]:
     """A minimal adapter class named ``type_name``."""
 
-    class Toy(Adapter):
+    class Toy(Adapter[ToyConfig]):
         name: ClassVar[str] = type_name
         Config: ClassVar[type[AdapterConfig]] = ToyConfig
         capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SUBMIT_ORDERS})
+
+        def submit_order(self, order: FulfilmentOrder) -> SubmitResult:
+            return SubmitResult(external_id=f"toy-{order.reference}")
 
     return Toy
 

@@ -13,6 +13,7 @@ from fakes.rest_wms import FakePicqer, FakeShipBob
 from oc_bridge_rest import RestWmsAdapter
 
 from oc_bridge.adapter import AdapterContext
+from oc_bridge.testing import AdapterContract, ContractEnv, adapter_contract
 
 PICQER_KEY = "picqer-key-123"
 SHIPBOB_TOKEN = "shipbob-token-456"
@@ -89,3 +90,18 @@ def shipbob_adapter(shipbob_fake: FakeShipBob, tmp_path: Path,
     adapter = build(shipbob_options(shipbob_fake), tmp_path, "shipbob", sleep=lambda s: None)
     yield adapter
     adapter.close()
+
+
+def rest_contract(fake_fixture: str, options: Callable[[Any], dict[str, Any]],
+                  instance: str) -> type[AdapterContract]:
+    """The public contract suite for the adapter configured by ``options(fake)`` against the
+    fake warehouse of fixture ``fake_fixture`` (which is also the probe)."""
+
+    def table(env: ContractEnv) -> dict[str, Any]:
+        env.fixture("secrets_env")
+        return options(env.fixture(fake_fixture))
+
+    return adapter_contract(
+        RestWmsAdapter, options=table, probe=lambda adapter, env: env.fixture(fake_fixture),
+        adapter_kwargs=lambda env: {"sleep": lambda seconds: None}, instance=instance,
+        consumes_shipments=False)  # a cursor source: shipments may come back with the same key

@@ -1,22 +1,8 @@
 """The adapter contract suite against the Picqer-shaped fake, configured by the bundled
-profile."""
+profile, built by the public factory exactly as a third-party author would."""
 
 from __future__ import annotations
 
-import pytest
-from fakes.rest_wms import FakePicqer
-from oc_bridge_rest import RestWmsAdapter
+from .conftest import picqer_options, rest_contract
 
-from oc_bridge.testing import AdapterContract
-
-
-class TestPicqerContract(AdapterContract):
-    consumes_shipments = False  # a cursor source: shipments may come back with the same key
-
-    @pytest.fixture
-    def adapter(self, picqer_adapter: RestWmsAdapter) -> RestWmsAdapter:
-        return picqer_adapter
-
-    @pytest.fixture
-    def warehouse(self, picqer_fake: FakePicqer) -> FakePicqer:
-        return picqer_fake
+TestPicqerContract = rest_contract("picqer_fake", picqer_options, instance="picqer")

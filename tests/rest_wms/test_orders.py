@@ -211,4 +211,4 @@ def test_capabilities_follow_the_configuration(
     assert picqer_adapter.supports(Capability.UPDATE_ORDERS)
     assert not shipbob_adapter.supports(Capability.UPDATE_ORDERS)
     assert shipbob_adapter.supports(Capability.CANCEL_ORDERS)
-    assert RestWmsAdapter.capabilities >= picqer_adapter.capabilities
+    assert RestWmsAdapter.capabilities >= picqer_adapter.enabled_capabilities

@@ -1,18 +1,18 @@
-"""The adapter contract suite against the fake ShipStation, with and without a V2 key."""
+"""The adapter contract suite against the fake ShipStation, with and without a V2 key, built by
+the public factory exactly as a third-party author would."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import pytest
+from fakes.shipstation.clock import ManualClock
 from fakes.shipstation.server import FakeShipStation
 from oc_bridge_shipstation.adapter import ShipStationAdapter
 from oc_bridge_shipstation.mapping import order_key
 
 from oc_bridge.canonical import FulfilmentOrder
-from oc_bridge.testing import AdapterContract
-
-from .conftest import AdapterFactory
+from oc_bridge.testing import ContractEnv, adapter_contract
 
 _REVISION = re.compile(r"revision (\d+)")
 
@@ -54,23 +54,29 @@ class ShipStationProbe:
         self.fake.set_stock(sku, available)
 
 
-class TestShipStationContract(AdapterContract):
-    """Full capabilities (a V2 key is configured)."""
-
-    consumes_shipments = False  # a cursor source: acknowledged shipments may come again
-
-    @pytest.fixture
-    def adapter(self, make_adapter: AdapterFactory) -> ShipStationAdapter:
-        return make_adapter(api_key_v2="v2key")
-
-    @pytest.fixture
-    def warehouse(self, fake: FakeShipStation) -> ShipStationProbe:
-        return ShipStationProbe(fake)
+def _options(env: ContractEnv, **extra: Any) -> dict[str, Any]:
+    fake: FakeShipStation = env.fixture("fake")
+    return {"api_key": "key", "api_secret": "secret", "base_url": fake.base_url,
+            "store_id": 12345, "base_url_v2": fake.base_url_v2, **extra}
 
 
-class TestShipStationV1OnlyContract(TestShipStationContract):
-    """Without a V2 key: no stock levels, and fetch_stock refuses."""
+def _clock(env: ContractEnv) -> dict[str, Any]:
+    """The fake's manual clock, so rate-limit waits never really sleep."""
+    clock: ManualClock = env.fixture("clock")
+    return {"sleep": clock.sleep, "clock": clock.now, "now": env.fixture("wall")}
 
-    @pytest.fixture
-    def adapter(self, make_adapter: AdapterFactory) -> ShipStationAdapter:
-        return make_adapter()
+
+def _probe(adapter: ShipStationAdapter, env: ContractEnv) -> ShipStationProbe:
+    return ShipStationProbe(env.fixture("fake"))
+
+
+#: Full capabilities (a V2 key is configured).
+TestShipStationContract = adapter_contract(
+    ShipStationAdapter, options=lambda env: _options(env, api_key_v2="v2key"), probe=_probe,
+    adapter_kwargs=_clock, instance="shipstation",
+    consumes_shipments=False)  # a cursor source: acknowledged shipments may come again
+
+#: Without a V2 key: no stock levels, and fetch_stock refuses.
+TestShipStationV1OnlyContract = adapter_contract(
+    ShipStationAdapter, options=_options, probe=_probe, adapter_kwargs=_clock,
+    instance="shipstation", consumes_shipments=False)
