@@ -1,8 +1,9 @@
-"""Listing a large sandbox over HTTP with full order fields and lines stays fast."""
+"""Listing a large sandbox over HTTP with full order fields and lines pages through everything.
+
+How fast it is: bench/sandbox_speed.py (timings are printed there, never asserted in tests)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 FULL_PAGE = """query Page($after: String) {
@@ -25,7 +26,6 @@ FULL_PAGE = """query Page($after: String) {
 def test_paging_three_thousand_orders_with_lines(make_sandbox: Any, graphql_for: Any) -> None:
     sandbox = make_sandbox(orders=3000, seed=2)
     gql = graphql_for(sandbox)
-    started = time.perf_counter()
     after, seen, lines = None, 0, 0
     while True:
         conn = gql.data(FULL_PAGE, {"after": after})["orders"]
@@ -34,6 +34,4 @@ def test_paging_three_thousand_orders_with_lines(make_sandbox: Any, graphql_for:
         if not conn["pageInfo"]["hasNextPage"]:
             break
         after = conn["pageInfo"]["endCursor"]
-    elapsed = time.perf_counter() - started
     assert seen == 3000 and lines > 3000 * 6
-    assert elapsed < 20, f"300 pages took {elapsed:.1f}s"
