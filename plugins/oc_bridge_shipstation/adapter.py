@@ -185,7 +185,7 @@ class ShipStationAdapter(Adapter[ShipStationConfig]):
         if self.client.v2 is None:
             raise UnsupportedCapabilityError("shipstation needs api_key_v2 for stock levels")
         totals: dict[str, dict[str, Any]] = {}
-        for record in self.client.inventory(self.config.page_size):
+        for record in self.client.inventory():
             sku = str(record.get("sku") or "").strip()
             if not sku:
                 continue
@@ -223,7 +223,7 @@ class ShipStationAdapter(Adapter[ShipStationConfig]):
                             f"(known: {', '.join(str(i) for i in sorted(ids, key=str))})")
         if self.client.v2 is not None:
             try:
-                self.client.call_v2("/inventory", {"page_size": 1})
+                self.client.call_v2("/inventory", {"limit": 1})
             except (AuthenticationError, ClientRequestError) as exc:
                 problems.append(f"ShipStation V2 refused api_key_v2: {exc}")
             except OcBridgeError as exc:

@@ -196,11 +196,15 @@ class ShipStationClient:
 
     # --- V2 -------------------------------------------------------------------------------
 
-    def inventory(self, page_size: int = 500) -> Iterator[dict[str, Any]]:
-        """Every ``GET /v2/inventory`` record, following ``links.next`` (else ``pages``)."""
-        params: dict[str, Any] | None = {"page_size": page_size, "page": 1}
-        path = "/inventory"
-        while params is not None:
+    def inventory(self) -> Iterator[dict[str, Any]]:
+        """Every ``GET /v2/inventory`` record, following ``links.next`` as given.
+
+        Only documented query parameters are sent (none: the server's page size); a body that
+        says more pages follow but links none is refused rather than read in part.
+        """
+        path: str = "/inventory"
+        params: dict[str, Any] | None = None
+        while True:
             body = self.call_v2(path, params)
             if not isinstance(body, Mapping) or not isinstance(body.get("inventory"), list):
                 raise MalformedResponseError("ShipStation V2 inventory: no list",
@@ -208,15 +212,13 @@ class ShipStationClient:
             yield from body["inventory"]
             nxt = ((body.get("links") or {}).get("next") or {}).get("href")
             if nxt:
-                parts = urlsplit(nxt)
-                base_path = urlsplit(self.config.base_url_v2).path.rstrip("/")
-                path = parts.path[len(base_path):] or "/inventory"
-                params = dict(parse_qsl(parts.query))
+                path, params = nxt, None  # absolute: the HTTP layer sends it as given
             elif int(body.get("page") or 1) < int(body.get("pages") or 1):
-                params = {"page_size": page_size, "page": int(body["page"]) + 1}
-                path = "/inventory"
+                raise MalformedResponseError(
+                    f"ShipStation V2 inventory: page {body.get('page')} of {body.get('pages')} "
+                    "links no next page", service="shipstation-v2")
             else:
-                params = None
+                return
 
     def close(self) -> None:
         """Release connections."""

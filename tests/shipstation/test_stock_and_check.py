@@ -26,7 +26,8 @@ def test_stock_pages_through_inventory(make_adapter: AdapterFactory,
     for n in range(7):
         fake.set_stock(f"SKU-{n}", available=n, allocated=1)
     fake.set_stock("SKU-0", available=3, allocated=2)  # replaces
-    adapter = make_adapter(api_key_v2="v2key", page_size=3)
+    fake.v2_page_size = 3  # the adapter sends no page size (none is documented)
+    adapter = make_adapter(api_key_v2="v2key")
     levels = {level.sku: level for level in adapter.fetch_stock()}
     assert len(levels) == 7
     assert levels["SKU-0"].available == 3 and levels["SKU-0"].reserved == 2

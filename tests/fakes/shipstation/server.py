@@ -8,15 +8,19 @@ Usage::
         fake.store.create_label("orderchamp:Order:1")
         assert fake.calls["POST /orders/createorders"] == 1
 
-V1 answers carry ``X-Rate-Limit-*`` headers from a real fixed window (40 per 60 s by
-default) driven by ``clock`` (pass a :class:`~fakes.shipstation.clock.ManualClock` to
-make minutes pass instantly); ``window.force_throttle(n, reset)`` causes a 429 storm.
+Built from ShipStation's documentation only (``fixtures/``, see :mod:`.docs`); it imports
+nothing from the adapter. V1 answers carry ``X-Rate-Limit-*`` headers from a real fixed window
+(40 per 60 s by default) driven by ``clock`` (pass a
+:class:`~fakes.shipstation.clock.ManualClock` to make minutes pass instantly);
+``window.force_throttle(n, reset)`` causes a 429 storm. Requests with fields or query
+parameters the documentation does not show are refused with HTTP 400 naming them.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import json
 import threading
 import time
@@ -27,18 +31,26 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .clock import RateDecision, RateWindow
-from .store import FakeStore, paged
+from .docs import QUERY_PARAMETERS, example, undocumented
+from .store import FakeStore, InvalidRequest, paged
 
 __all__ = ["FakeShipStation"]
 
-WEBHOOK_PATHS = {"SHIP_NOTIFY": "shipments", "ITEM_SHIP_NOTIFY": "shipments",
-                 "FULFILLMENT_SHIPPED": "fulfillments"}
+#: The list each webhook event's ``resource_url`` points at.
+WEBHOOK_PATHS = {"ORDER_NOTIFY": "orders", "ITEM_ORDER_NOTIFY": "orders",
+                 "SHIP_NOTIFY": "shipments", "ITEM_SHIP_NOTIFY": "shipments",
+                 "FULFILLMENT_SHIPPED": "fulfillments", "FULFILLMENT_REJECTED": "fulfillments"}
+_SUBSCRIBE = example("v1/webhooks-subscribe.json", "request")
 
 
 class _Answer(Exception):
     def __init__(self, status: int, body: Any) -> None:
         super().__init__(status)
         self.status, self.body = status, body
+
+
+def _invalid(message: str) -> _Answer:
+    return _Answer(400, {"Message": "The request is invalid.", "ExceptionMessage": message})
 
 
 class FakeShipStation:
@@ -60,16 +72,17 @@ class FakeShipStation:
         self.calls: Counter[str] = Counter()
         self.requests_log: list[tuple[str, str]] = []
         self.fail_next: list[int] = []  # statuses to answer the next V1 requests with
+        #: V2 inventory page size when the caller sends no ``limit``.
+        self.v2_page_size = 100
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._webhook_ids = iter(range(501, 10**9))
+        self._webhook_ids = itertools.count(501)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self, port: int = 0) -> FakeShipStation:
         """Start serving on ``127.0.0.1:port`` (0 picks a free port)."""
-        handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                         name="fake-shipstation", daemon=True)
@@ -106,23 +119,21 @@ class FakeShipStation:
     # --- helpers for tests ----------------------------------------------------------------
 
     def webhook_body(self, event: str, ids: list[int]) -> bytes:
-        """The body ShipStation would POST for ``event`` about these shipment (or, for
-        ``FULFILLMENT_SHIPPED``, fulfillment) ids: only ``resource_url`` and ``resource_type``."""
+        """The body ShipStation would POST for ``event`` about these shipment (or, for the
+        fulfillment events, fulfillment) ids: only ``resource_url`` and ``resource_type``, in
+        the documented form (``storeID``, ``batchId``, ``includeShipmentItems=False``)."""
         batch = self.store.batch(ids)
-        items = "True" if event == "ITEM_SHIP_NOTIFY" else "False"
-        url = f"{self.base_url}/{WEBHOOK_PATHS[event]}?storeID={self.store.stores[0]['storeId']}"
-        url += f"&batchId={batch}" + (f"&includeShipmentItems={items}"
-                                      if event != "FULFILLMENT_SHIPPED" else "")
+        path = WEBHOOK_PATHS[event]
+        url = f"{self.base_url}/{path}?storeID={self.store.stores[0]['storeId']}&batchId={batch}"
+        if path == "shipments":
+            url += "&includeShipmentItems=False"
         return json.dumps({"resource_url": url, "resource_type": event}).encode()
 
     def set_stock(self, sku: str, available: int, *, on_hand: int | None = None,
                   allocated: int = 0, warehouse: str = "se-1") -> None:
         """Set V2 inventory of one SKU."""
-        with self.store.lock:
-            self.store.inventory[sku] = {
-                "sku": sku, "on_hand": available + allocated if on_hand is None else on_hand,
-                "allocated": allocated, "available": available,
-                "inventory_warehouse_id": warehouse, "inventory_location_id": "loc-1"}
+        self.store.set_stock(sku, available, on_hand=on_hand, allocated=allocated,
+                             warehouse=warehouse)
 
     # --- request handling -----------------------------------------------------------------
 
@@ -147,13 +158,19 @@ class FakeShipStation:
             return self.fail_next.pop(0), {"Message": "An error has occurred.",
                                            "ExceptionMessage": "fake failure"}, limits
         try:
+            documented = QUERY_PARAMETERS.get("/orders" if path.startswith("/orders") else path)
+            unknown = undocumented(params, documented or ())
+            if unknown:
+                raise _invalid(f"query parameter(s) {', '.join(unknown)} not documented for "
+                               f"{method} {path}")
             payload = json.loads(body) if body else None
             status, answer = self._v1(method, path, params, payload)
         except _Answer as exc:
             status, answer = exc.status, exc.body
+        except InvalidRequest as exc:
+            status, answer = 400, _invalid(str(exc)).body
         except (ValueError, KeyError, TypeError) as exc:
-            status, answer = 400, {"Message": "The request is invalid.",
-                                   "ExceptionMessage": str(exc)}
+            status, answer = 400, _invalid(str(exc)).body
         return status, answer, limits
 
     def _v1(self, method: str, path: str, params: dict[str, str], payload: Any
@@ -162,18 +179,17 @@ class FakeShipStation:
         route = (method, path)
         if route == ("POST", "/orders/createorders"):
             if not isinstance(payload, list) or len(payload) > 100:
-                raise _Answer(400, {"Message": "The request is invalid.",
-                                    "ExceptionMessage": "expected an array of at most 100"})
+                raise _invalid("expected an array of at most 100 orders")
             results = [store.upsert_order(order) for order in payload]
             return 200, {"hasErrors": any(not r["success"] for r in results),
                          "results": results}
         if route == ("POST", "/orders/createorder"):
             result = store.upsert_order(payload)
             if not result["success"]:
-                raise _Answer(400, {"Message": result["errorMessage"]})
-            return 200, store.orders[result["orderKey"]]
-        if method == "GET" and path == "/orders":
-            orders = [o for o in store.orders.values()
+                raise _invalid(result["errorMessage"])
+            return 200, store.order_by_id(result["orderId"])
+        if route == ("GET", "/orders"):
+            orders = [o for o in store.orders_by_id.values()
                       if not params.get("orderNumber") or o["orderNumber"] ==
                       params["orderNumber"]]
             return 200, paged(orders, "orders", params)
@@ -191,13 +207,15 @@ class FakeShipStation:
     def _webhooks(self, method: str, path: str, payload: Any) -> tuple[int, Any]:
         hooks = self.store.webhooks
         if (method, path) == ("POST", "/webhooks/subscribe"):
-            if payload.get("event") not in (*WEBHOOK_PATHS, "ORDER_NOTIFY",
-                                            "ITEM_ORDER_NOTIFY", "FULFILLMENT_REJECTED"):
-                raise _Answer(400, {"Message": f"unknown event {payload.get('event')!r}"})
+            if not isinstance(payload, dict):
+                raise _invalid("expected a JSON object")
+            unknown = undocumented(payload, _SUBSCRIBE)
+            if unknown:
+                raise _invalid(f"{', '.join(unknown)} not documented for webhooks/subscribe")
+            if payload.get("event") not in WEBHOOK_PATHS or not payload.get("target_url"):
+                raise _invalid(f"unknown event {payload.get('event')!r} or no target_url")
             hook_id = next(self._webhook_ids)
-            hooks[hook_id] = {"WebHookID": hook_id, "HookType": payload["event"],
-                              "Url": payload["target_url"], "StoreID": payload.get("store_id"),
-                              "Name": payload.get("friendly_name"), "Active": True}
+            self.store.subscribe(hook_id, payload)
             return 201, {"id": hook_id}
         if (method, path) == ("GET", "/webhooks"):
             return 200, {"webhooks": list(hooks.values())}
@@ -211,14 +229,21 @@ class FakeShipStation:
             ) -> tuple[int, Any, dict[str, str]]:
         if (method, path) != ("GET", "/v2/inventory"):
             return 404, {"errors": [{"message": "not found"}]}, {}
-        size = int(params.get("page_size") or 25)
-        body = paged(sorted(self.store.inventory.values(), key=lambda r: r["sku"]),
-                     "inventory", {"page": params.get("page", "1"), "pageSize": str(size)})
-        links: dict[str, Any] = {"next": None}
-        if body["page"] < body["pages"]:
-            links["next"] = {"href": f"{self.base_url_v2}/inventory?page={body['page'] + 1}"
-                                     f"&page_size={size}"}
-        return 200, dict(body, links=links), {}
+        unknown = undocumented(params, QUERY_PARAMETERS["/v2/inventory"])
+        if unknown:
+            return 400, {"errors": [{"message": f"unknown parameter(s) {', '.join(unknown)}"}]}, {}
+        size = int(params.get("limit") or self.v2_page_size)
+        records = sorted(self.store.inventory.values(), key=lambda r: r["sku"])
+        if params.get("sku"):
+            records = [r for r in records if r["sku"] == params["sku"]]
+        body = paged(records, "inventory", {"page": params.get("page", "1"),
+                                            "pageSize": str(size)})
+        link = f"{self.base_url_v2}/inventory?limit={size}&page="
+        body["links"] = {"first": {"href": link + "1"}, "last": {"href": link + str(body["pages"])},
+                         "prev": {"href": link + str(body["page"] - 1)} if body["page"] > 1 else {},
+                         "next": {"href": link + str(body["page"] + 1)}
+                         if body["page"] < body["pages"] else {}}
+        return 200, body, {}
 
 
 def _limit_headers(decision: RateDecision) -> dict[str, str]:
