@@ -18,6 +18,7 @@ from oc_bridge.canonical import InvoiceDocument
 from oc_bridge.store.inbox import InboxDelivery, InboxItem
 from oc_bridge.store.records import (
     ActivityEntry,
+    Claim,
     ExportOperation,
     ExportRecord,
     ExportState,
@@ -342,3 +343,36 @@ class Store(ABC):
     def record_delivery_date(self, order_id: str, instance: str, estimated: str, *,
                              order_number: str | None = None) -> None:
         """Orderchamp accepted ``estimated`` (ISO) as the order's delivery estimate."""
+
+    # --- claims ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def claim(self, name: str, owner: str, *, lease_seconds: float,
+              dead_owner: str | None = None) -> bool:
+        """Take claim ``name`` for ``owner`` until ``lease_seconds`` from now. True when it is
+        free, already ``owner``'s (a renewal), expired, or held by exactly ``dead_owner`` (a
+        holder the caller proved dead); False while another owner holds it. Two callers racing
+        for one claim never both get True. A takeover is written to the activity log."""
+
+    @abstractmethod
+    def renew_claim(self, name: str, owner: str, *, lease_seconds: float) -> bool:
+        """Extend ``owner``'s claim to ``lease_seconds`` from now; False when ``owner`` no
+        longer holds it (it expired and another owner took it). Joins the caller's
+        transaction, so a renewal and an intent can commit (or fail) together."""
+
+    @abstractmethod
+    def release_claim(self, name: str, owner: str) -> bool:
+        """Give the claim up; False when ``owner`` did not hold it (any more)."""
+
+    @abstractmethod
+    def get_claim(self, name: str) -> Claim | None:
+        """The claim row (live or expired), or None."""
+
+    @abstractmethod
+    def list_claims(self) -> list[Claim]:
+        """Every claim row (live or expired), by name."""
+
+    @abstractmethod
+    def prune_claims(self, expired_for_seconds: float) -> int:
+        """Delete claims that expired more than ``expired_for_seconds`` ago (left by processes
+        that died and whose work nobody took over); how many were deleted."""

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 __all__ = [
     "ActivityEntry",
+    "Claim",
     "ExportOperation",
     "ExportRecord",
     "ExportState",
@@ -214,3 +215,16 @@ class StoreCounts:
     parked_open: int
     parked_resolved: int
     orders_seen: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A named claim (a step with an outside side effect, or a job) held by one process until
+    ``expires_at`` unless renewed. ``owner`` is ``host:pid:random``; ``takeovers`` counts how
+    often the claim was taken from a holder whose lease expired or whose process died."""
+
+    name: str
+    owner: str
+    claimed_at: str
+    expires_at: str
+    takeovers: int

@@ -6,13 +6,13 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
 from oc_bridge.store.records import ActivityEntry, ParkedItem, ParkedKind, StoreCounts
 
-__all__ = ["ACTIVITY_KEEP", "LedgerExtrasMixin", "Row", "utc_now"]
+__all__ = ["ACTIVITY_KEEP", "LedgerExtrasMixin", "Row", "utc_in", "utc_now"]
 
 #: How many activity lines are kept.
 ACTIVITY_KEEP = 1000
@@ -23,6 +23,12 @@ Row = Mapping[str, Any]
 def utc_now() -> str:
     """The current time as ISO-8601 UTC text (microseconds, sortable)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def utc_in(offset_seconds: float) -> str:
+    """The time ``offset_seconds`` from now (negative: ago), as :func:`utc_now` writes it."""
+    return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat(
+        timespec="microseconds")
 
 
 def _parked(row: Row) -> ParkedItem:

@@ -12,19 +12,13 @@ import uuid
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
 from oc_bridge.store.inbox import InboxDelivery, InboxItem, InboxState
-from oc_bridge.store.sql_extras import Row, utc_now
+from oc_bridge.store.sql_extras import Row, utc_in, utc_now
 
 __all__ = ["InboxMixin"]
-
-
-def _at(offset_seconds: float = 0.0) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat(
-        timespec="microseconds")
 
 
 def _item(row: Row) -> InboxItem:
@@ -54,7 +48,7 @@ class InboxMixin:
     def inbox_add(self, deliveries: Sequence[InboxDelivery], *,
                   delay_seconds: float = 0.0) -> list[bool]:
         """Store deliveries in one transaction; True for each one that was new."""
-        at, available_at = utc_now(), _at(delay_seconds)
+        at, available_at = utc_now(), utc_in(delay_seconds)
         with self.transaction():
             return [self._execute(self.sql.INBOX_INSERT, {
                 "source": d.source, "event": d.event, "order_id": d.order_id,
@@ -71,7 +65,7 @@ class InboxMixin:
             rows = self._query(self.sql.INBOX_NEXT_READY, {"now": now})
             if not rows:
                 return []
-            params = {"owner": token, "expires": _at(lease_seconds), "now": now}
+            params = {"owner": token, "expires": utc_in(lease_seconds), "now": now}
             if rows[0]["group_key"] is None:
                 self._execute(self.sql.INBOX_LEASE_ONE, {**params, "id": rows[0]["id"]})
             else:
@@ -99,7 +93,7 @@ class InboxMixin:
             for item in items:
                 self._execute(self.sql.INBOX_RETRY, {
                     "id": item.id, "owner": item.lease_owner, "error": error[:2000],
-                    "available_at": _at(delay_seconds)})
+                    "available_at": utc_in(delay_seconds)})
 
     def inbox_park(self, items: Sequence[InboxItem], error: str) -> None:
         """Mark leased items ``parked`` (the caller parks the order for a human)."""
@@ -121,4 +115,5 @@ class InboxMixin:
     def inbox_prune(self, older_than_days: float) -> int:
         """Delete ``done`` and ``parked`` items processed more than that many days ago."""
         with self.transaction():
-            return self._execute(self.sql.INBOX_PRUNE, {"before": _at(-older_than_days * 86400)})
+            return self._execute(self.sql.INBOX_PRUNE,
+                                 {"before": utc_in(-older_than_days * 86400)})

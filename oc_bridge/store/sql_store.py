@@ -2,7 +2,8 @@
 
 A backend subclass implements :meth:`transaction`, :meth:`_execute` and :meth:`_query` and
 sets ``sql`` to its module of statements (same names as :mod:`oc_bridge.store.sqlite_sql`).
-Cursors, parked items, the activity log and counts live in :mod:`oc_bridge.store.sql_extras`.
+Cursors, parked items, the activity log and counts live in :mod:`oc_bridge.store.sql_extras`,
+claims in :mod:`oc_bridge.store.sql_claims`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from oc_bridge.store.records import (
     ShipmentRecord,
     ShipmentState,
 )
+from oc_bridge.store.sql_claims import ClaimsMixin
 from oc_bridge.store.sql_extras import LedgerExtrasMixin, Row, utc_now
 from oc_bridge.store.sql_inbox import InboxMixin
 from oc_bridge.store.sql_workflow import WorkflowLedgerMixin
@@ -42,7 +44,7 @@ def _shipment(row: Row) -> ShipmentRecord:
     return ShipmentRecord(**data)
 
 
-class SqlStore(WorkflowLedgerMixin, InboxMixin, LedgerExtrasMixin, Store):
+class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerExtrasMixin, Store):
     """:class:`Store` over SQL statements; see the module docstring for what a backend adds."""
 
     sql: ModuleType

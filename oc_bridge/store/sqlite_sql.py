@@ -2,7 +2,8 @@
 
 Portable types only (TEXT, INTEGER; times as ISO-8601 UTC text) so the PostgreSQL module can
 mirror this one statement by statement. ``MIGRATIONS`` is the ordered schema history: a step is
-never edited once released; a change is a new step. Step 3 adds the webhook inbox.
+never edited once released; a change is a new step. Step 3 adds the webhook inbox, step 5 the
+claims that keep two processes from doing one step twice (see docs/daemon.md).
 """
 
 from __future__ import annotations
@@ -155,6 +156,16 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             estimated TEXT NOT NULL,
             pushed_at TEXT NOT NULL
         )""",
+    )),
+    (5, "claims: one process at a time per side-effect step and per job", (
+        """CREATE TABLE claims (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            takeovers INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX claims_expiry ON claims (expires_at)",
     )),
 )
 
@@ -366,3 +377,21 @@ DELIVERY_UPSERT = """INSERT INTO delivery_dates (order_id, instance, estimated, 
     VALUES (:order_id, :instance, :estimated, :at)
     ON CONFLICT (order_id) DO UPDATE SET instance = excluded.instance,
         estimated = excluded.estimated, pushed_at = excluded.pushed_at"""
+
+# --- claims (schema version 5) ----------------------------------------------------------------
+
+CLAIM_INSERT = """INSERT INTO claims (name, owner, claimed_at, expires_at, takeovers)
+    VALUES (:name, :owner, :now, :expires, 0) ON CONFLICT (name) DO NOTHING"""
+#: Renewal by the holder, or takeover of an expired claim or of one whose holder is known dead
+#: (``:dead``, NULL when none): the WHERE clause is the whole decision, so two takers race
+#: safely on the row count.
+CLAIM_TAKE = """UPDATE claims SET
+    takeovers = takeovers + CASE WHEN owner = :owner THEN 0 ELSE 1 END,
+    claimed_at = CASE WHEN owner = :owner THEN claimed_at ELSE :now END,
+    owner = :owner, expires_at = :expires
+    WHERE name = :name AND (owner = :owner OR expires_at <= :now OR owner = :dead)"""
+CLAIM_RENEW = """UPDATE claims SET expires_at = :expires WHERE name = :name AND owner = :owner"""
+CLAIM_RELEASE = "DELETE FROM claims WHERE name = :name AND owner = :owner"
+CLAIM_SELECT = "SELECT * FROM claims WHERE name = :name"
+CLAIM_SELECT_ALL = "SELECT * FROM claims ORDER BY name"
+CLAIM_PRUNE = "DELETE FROM claims WHERE expires_at < :before"

@@ -306,3 +306,50 @@ def test_relaxed_transactions_restore_full_synchronous(tmp_path: Path) -> None:
             assert synchronous() == 2
     finally:
         store.close()
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+def test_claims_take_renew_release_and_take_over(store: Store) -> None:
+    assert store.claim("export:csv:o1", "a:1:x", lease_seconds=60)
+    assert store.claim("export:csv:o1", "a:1:x", lease_seconds=60)  # a renewal
+    assert not store.claim("export:csv:o1", "b:2:y", lease_seconds=60)
+    assert not store.claim("export:csv:o1", "b:2:y", lease_seconds=60, dead_owner="c:3:z")
+    assert store.renew_claim("export:csv:o1", "a:1:x", lease_seconds=60)
+    assert not store.renew_claim("export:csv:o1", "b:2:y", lease_seconds=60)
+    assert store.claim("export:csv:o1", "b:2:y", lease_seconds=60, dead_owner="a:1:x")
+    taken = store.get_claim("export:csv:o1")
+    assert taken is not None and (taken.owner, taken.takeovers) == ("b:2:y", 1)
+    assert not store.renew_claim("export:csv:o1", "a:1:x", lease_seconds=60)  # lost
+    assert not store.release_claim("export:csv:o1", "a:1:x")
+    assert store.claim("job:reconcile", "a:1:x", lease_seconds=-5)  # already expired
+    assert store.claim("job:reconcile", "b:2:y", lease_seconds=60)
+    assert [c.name for c in store.list_claims()] == ["export:csv:o1", "job:reconcile"]
+    assert store.release_claim("export:csv:o1", "b:2:y")
+    assert store.get_claim("export:csv:o1") is None
+    assert store.claim("stale", "a:1:x", lease_seconds=-7200)
+    assert store.prune_claims(3600) == 1 and store.get_claim("stale") is None
+    assert [a.state for a in store.recent_activity(5)].count("taken over") == 2
+
+
+def test_one_claim_has_one_winner_across_connections(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "ledger.db").close()
+    stores = [SqliteStore(tmp_path / "ledger.db") for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    won: list[str] = []
+
+    def take(number: int) -> None:
+        barrier.wait()
+        for name in ("shipment:csv:P1", "shipment:csv:P2"):
+            if stores[number].claim(name, f"h:{number}:r", lease_seconds=60):
+                won.append(name)
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for s in stores:
+        s.close()
+    assert sorted(won) == ["shipment:csv:P1", "shipment:csv:P2"]
