@@ -7,6 +7,7 @@ first-level branches tell a caller what to do with it:
 - :class:`TransientError`: try again later (timeouts, 5xx, throttling).
 - :class:`PermanentError`: this item cannot succeed as it is; park it for a human with the reason.
 - :class:`AlreadyDoneError`: the effect already exists; treat as success.
+- :class:`ClaimLost`: another process took this step over; stop it without recording anything.
 
 Adapters translate library exceptions into this tree at their boundary and always chain the
 original with ``raise ... from exc``. The CLI prints an ``OcBridgeError`` as one line; anything
@@ -198,3 +199,12 @@ class AlreadyDoneError(OcBridgeError):
     def __init__(self, message: str, *, external_id: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.external_id = external_id
+
+
+# --- another process took over -------------------------------------------------------------------
+
+
+class ClaimLost(OcBridgeError):
+    """This process no longer holds the claim on a step (its lease expired and another process
+    took the step over). Stop the step and record nothing: the new holder resumes it from the
+    ledger. Raised before an intent or outcome would have been written."""

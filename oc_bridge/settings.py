@@ -160,6 +160,10 @@ class SyncSettings(_Section):
     delivery_notify_customer: bool = Field(
         True, description="E-mail the retailer when an adapter's delivery date is pushed."
     )
+    claim_seconds: int = Field(
+        600, ge=10, description="Lease of a claim on a step or job: after a process died "
+        "elsewhere (another host), its unfinished work is taken over after this long."
+    )
     routing: list[RoutingRule] = Field(
         default_factory=list,
         description="Routing rules; empty sends every order to every enabled adapter.",

@@ -26,6 +26,8 @@ __all__ = ["RECONCILE_FAILED_PREFIX", "Job", "Scheduler", "default_jobs"]
 log = logging.getLogger(__name__)
 
 RECONCILE_FAILED_PREFIX = "reading orders from Orderchamp failed"
+#: Expired claims are deleted by ``inbox-prune`` once they expired this long ago.
+CLAIMS_KEEP_SECONDS = 86400.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ class Scheduler:
 def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
     """The daemon's jobs: ``reconcile`` every ``sync.reconcile_interval``, ``shipments`` every
     ``sync.shipments_interval``, ``stock`` every ``sync.stock_interval``
-    (a no-op without stock adapters), ``inbox-prune`` hourly. Append to extend."""
+    (a no-op without stock adapters), ``inbox-prune`` hourly (also long-expired claims).
+    Append to extend."""
 
     def reconcile() -> None:
         started = time.perf_counter()
@@ -107,6 +110,9 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
         ctx.metrics.count_summary(summary)
         if any(e.startswith(RECONCILE_FAILED_PREFIX) for e in summary.errors):
             raise RuntimeError("; ".join(summary.errors))
+        if summary.skipped:  # another process holds job:reconcile; try again next interval
+            log.info("reconciliation skipped: %s", "; ".join(summary.skipped))
+            return
         ctx.mark_reconciled()
         log.info("reconciliation done: %d orders seen, %d exported, %d updated, %d cancelled",
                  summary.orders_seen, summary.exported, summary.updated, summary.cancelled)
@@ -133,6 +139,10 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
         removed = ctx.store.inbox_prune(settings.daemon.inbox_keep_days)
         if removed:
             log.info("inbox: %d processed item(s) pruned", removed)
+        # Claims left by processes that died and whose work nobody needed since.
+        stale = ctx.store.prune_claims(CLAIMS_KEEP_SECONDS)
+        if stale:
+            log.info("claims: %d long-expired claim(s) pruned", stale)
 
     return [Job("reconcile", settings.sync.reconcile_interval, reconcile),
             Job("shipments", settings.sync.shipments_interval, shipments),

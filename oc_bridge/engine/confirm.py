@@ -6,7 +6,9 @@ stays unconfirmed and is recorded in the ledger's ``awaiting_stock`` table with 
 (SKU, needed, available), shown by ``oc-bridge status`` and in the sync summary; it is checked
 again on every reconciliation until it is confirmed (by the bridge or a human) or cancelled.
 Stock is read once per run per adapter (``fetch_stock``) and what a confirmed order needs is
-subtracted from that snapshot, so two orders never both count on the same units.
+subtracted from that snapshot, so two orders never both count on the same units. The
+confirmation is claimed (``confirm:<order id>``) and recorded in the ledger's sighting of the
+order before the claim is given back, so two processes never both confirm one order.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import cast
 
 from oc_bridge.adapter import Capability
 from oc_bridge.engine.context import EngineContext
-from oc_bridge.engine.rules import is_cancelled
+from oc_bridge.engine.rules import is_cancelled, sighting
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.engine.workflow_api import WorkflowApi
 from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
@@ -135,6 +137,20 @@ class AutoConfirmer:
             self.ctx.plan(summary, f"confirm order {order.number} (in stock)")
             summary.confirmed += 1
             return order
+        name = f"confirm:{order.id}"
+        with self.ctx.claims.hold(name) as held:
+            if not held:
+                summary.held_elsewhere += 1
+                log.info("order %s: confirmation held by %s, left to it", order.number,
+                         self.ctx.claims.holder(name))
+                return order
+            seen = self.store.get_order(order.id)
+            if seen is not None and seen.is_confirmed:
+                return order  # confirmed meanwhile (by another process, which exports it)
+            return self._confirm_now(order, summary, name)
+        return order  # the claim was lost: the new holder decides
+
+    def _confirm_now(self, order: Order, summary: SyncSummary, name: str) -> Order:
         client = cast(WorkflowApi, self.ctx.client)
         try:
             after = client.confirm_order(order.id)
@@ -146,11 +162,14 @@ class AutoConfirmer:
         summary.confirmed += 1
         self._reserve(order)
         self._settle(order, "confirmed by oc-bridge")
-        return order.model_copy(update={
+        confirmed = order.model_copy(update={
             "is_confirmed": True, "status": after.status or OrderStatus.AWAITING_FULFILMENT,
             "confirmed_at": after.confirmed_at, "is_paid": after.is_paid
             if after.is_paid is not None else order.is_paid,
             "updated_at": after.updated_at or order.updated_at})
+        with self.ctx.claims.guard(name):  # before the claim goes: others see it confirmed
+            self.store.record_order(sighting(confirmed))
+        return confirmed
 
     def _reserve(self, order: Order) -> None:
         for instance in self._routed:

@@ -1,12 +1,14 @@
-"""What the order and shipment steps share: settings, client, ledger, adapters, hooks, mode."""
+"""What the order and shipment steps share: settings, client, ledger, claims, adapters, hooks,
+mode."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oc_bridge.adapter import Adapter
+from oc_bridge.engine.claims import Claims
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.settings import Settings
@@ -28,6 +30,13 @@ class EngineContext:
     hooks: EngineHooks
     dry_run: bool = False
     progress: Callable[[str], None] | None = None
+    #: This engine's claims on steps and jobs (built from the settings when not given).
+    claims: Claims = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.claims is None:
+            self.claims = Claims(self.store, lease_seconds=self.settings.sync.claim_seconds,
+                                 dry_run=self.dry_run)
 
     @property
     def max_attempts(self) -> int:
@@ -38,6 +47,12 @@ class EngineContext:
         """Dry run: note an action that would be taken."""
         summary.planned.append(action)
         log.info("dry run: would %s", action)
+
+    def skipped(self, summary: SyncSummary, job: str, lock: str) -> None:
+        """Note a job skipped because another process holds its lock ``lock``."""
+        note = f"{job}: another process ({self.claims.holder(lock)}) is running it"
+        summary.skipped.append(note)
+        log.info("skipped %s", note)
 
     def report_progress(self, message: str) -> None:
         """Pass a progress line to the caller (stderr in the CLI)."""

@@ -3,9 +3,10 @@ delivered; the engine updates Orderchamp's ``estimatedDeliveryAt`` once per chan
 
 Only orders exported to such an instance and not yet finished (per the ledger's last sighting)
 are asked. The value last accepted by Orderchamp is kept in the ledger (``delivery_dates``);
-a push is recorded only after Orderchamp accepted it. The mutation sets an absolute value, so
-sending it again after an ambiguous failure is harmless. A plain date becomes 12:00 UTC of that
-day, which is the same calendar day everywhere in Europe.
+a push is recorded only after Orderchamp accepted it, under the claim ``delivery:<order id>``
+(checked again under the claim), so two processes never push one change twice. The mutation
+sets an absolute value, so sending it again after an ambiguous failure is harmless. A plain
+date becomes 12:00 UTC of that day, which is the same calendar day everywhere in Europe.
 
 The new estimate changes the order as mapped for the warehouse (its requested delivery date).
 Since the date came from that warehouse, the ledger adopts the new content for it (no update
@@ -88,6 +89,18 @@ class DeliveryDates:
             self.ctx.plan(summary, f"set the estimated delivery of order {number} to {text}")
             summary.delivery_dates_updated += 1
             return
+        name = f"delivery:{order_id}"
+        with self.ctx.claims.hold(name) as held:
+            if not held:
+                summary.held_elsewhere += 1
+                log.info("order %s: delivery date held by %s, left to it", number,
+                         self.ctx.claims.holder(name))
+            elif self.store.get_delivery_date(order_id) != text:  # not pushed meanwhile
+                self._push_now(instance, rec, estimate, name, summary)
+
+    def _push_now(self, instance: str, rec: ExportRecord, estimate: datetime, name: str,
+                  summary: SyncSummary) -> None:
+        order_id, number, text = rec.order_id, rec.order_number, estimate.isoformat()
         notify = bool(getattr(self.ctx.settings.sync, "delivery_notify_customer", True))
         client = cast(WorkflowApi, self.ctx.client)
         try:
@@ -96,9 +109,10 @@ class DeliveryDates:
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"updating the delivery date of order {number} failed: {exc}")
             return
-        if before is not None:
-            self._adopt(instance, rec, before, estimate)
-        self.store.record_delivery_date(order_id, instance, text, order_number=number)
+        with self.ctx.claims.guard(name):
+            if before is not None:
+                self._adopt(instance, rec, before, estimate)
+            self.store.record_delivery_date(order_id, instance, text, order_number=number)
         log.info("order %s: estimated delivery set to %s (from %s)", number, text, instance)
         summary.delivery_dates_updated += 1
 

@@ -27,12 +27,14 @@ from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
 from oc_bridge.settings import Settings
 from oc_bridge.store import UNFINISHED_EXPORT_STATES, ParkedItem, ParkedKind, Store
 
-__all__ = ["ORDERS_CURSOR", "PROGRESS_EVERY", "SyncEngine"]
+__all__ = ["ORDERS_CURSOR", "PROGRESS_EVERY", "RECONCILE_JOB", "SyncEngine"]
 
 log = logging.getLogger(__name__)
 
 #: Ledger cursor: the newest ``updatedAt`` of a completed reconciliation pass.
 ORDERS_CURSOR = "orders:updated_at"
+#: Job lock of the reconciliation pass (one process at a time per ledger).
+RECONCILE_JOB = "job:reconcile"
 #: A progress line every this many orders.
 PROGRESS_EVERY = 100
 INBOUND_HINT = "fix the file and drop it again"
@@ -76,11 +78,22 @@ class SyncEngine:
     def reconcile(self, *, full: bool = False, order_id: str | None = None) -> SyncSummary:
         """One pass over orders updated since the saved cursor (minus ``sync.overlap_seconds``;
         every order with ``full`` or without a cursor), then every unfinished export. The
-        cursor advances only after a complete pass. ``order_id``: just that order."""
+        cursor advances only after a complete pass. ``order_id``: just that order. One process
+        at a time: while another holds the ``job:reconcile`` lock the pass is skipped (listed
+        in ``SyncSummary.skipped``)."""
         if order_id is not None:
             return self.process_order(order_id)
-        self.confirmer.begin_run()
         summary = self._summary()
+        with self.ctx.claims.job(RECONCILE_JOB) as held:
+            if held:
+                self._reconcile_pass(summary, full=full)
+            else:
+                self.ctx.skipped(summary, "reconcile", RECONCILE_JOB)
+        return summary
+
+    def _reconcile_pass(self, summary: SyncSummary, *, full: bool) -> None:
+        """One pass under the reconciliation job lock; see :meth:`reconcile`."""
+        self.confirmer.begin_run()
         cursor = None if full else self.store.get_cursor(ORDERS_CURSOR)
         query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC",
                                     "include_unconfirmed": self.confirmer.enabled}
@@ -111,7 +124,6 @@ class SyncEngine:
         if complete and newest is not None and not self.ctx.dry_run:
             self.store.set_cursor(ORDERS_CURSOR, newest.isoformat())
         self.ctx.report_progress(self._progress_line(summary))
-        return summary
 
     @staticmethod
     def _progress_line(summary: SyncSummary) -> str:

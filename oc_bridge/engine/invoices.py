@@ -5,7 +5,9 @@ Invoices appear on an order once it is paid, confirmed or fulfilled, announced b
 for the webhook's order; reconciliation calls it for every order it looked at that was
 exported to such an instance, so a lost webhook only delays an invoice. The ledger remembers
 each fetched invoice (``invoices_seen``) and each hand-over (``invoice_deliveries``); an
-adapter that fails keeps the invoice undelivered and gets it again next time.
+adapter that fails keeps the invoice undelivered and gets it again next time. A hand-over is
+claimed (``invoice:<instance>:<invoice id>``) and checked again under the claim, so two
+processes never hand one invoice over twice.
 """
 
 from __future__ import annotations
@@ -87,12 +89,24 @@ class InvoiceDelivery:
             self.ctx.plan(summary, f"hand {label} to {instance}")
             summary.invoices_delivered += 1
             return
+        name = f"invoice:{instance}:{doc.invoice_id}"
+        with self.ctx.claims.hold(name) as held:
+            if not held:
+                summary.held_elsewhere += 1
+                log.info("%s at %s: held by %s, left to it", label, instance,
+                         self.ctx.claims.holder(name))
+            elif instance not in self.store.invoice_deliveries().get(doc.invoice_id, {}):
+                self._hand_over_now(instance, doc, label, name, summary)
+
+    def _hand_over_now(self, instance: str, doc: InvoiceDocument, label: str, name: str,
+                       summary: SyncSummary) -> None:
         try:
             self.ctx.adapters[instance].receive_invoice(doc)
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"handing {label} to {instance} failed (will retry): {exc}")
             log.warning("handing %s to %s failed: %s", label, instance, exc)
             return
-        self.store.record_invoice_delivered(instance, doc)
+        with self.ctx.claims.guard(name):
+            self.store.record_invoice_delivered(instance, doc)
         log.info("%s handed to %s", label, instance)
         summary.invoices_delivered += 1

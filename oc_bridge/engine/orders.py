@@ -4,26 +4,36 @@ Rules (Orderchamp §4): only confirmed, not cancelled orders are exported, and o
 something is left to ship (fully shipped history is never sent again); an order with a
 cancellation *request* is neither exported nor cancelled in the warehouse; a cancelled order
 that was (or may have been) exported is cancelled there, or parked when the adapter cannot.
-Every step records its intent in the ledger before calling the adapter and its outcome after.
+Every step records its intent in the ledger before calling the adapter and its outcome after,
+under the claim ``export:<instance>:<order id>`` (:mod:`oc_bridge.engine.claims`): an order
+another process is bringing up to date at an instance is left to it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from oc_bridge.adapter import Adapter, Capability
 from oc_bridge.canonical import FulfilmentOrder, SubmitResult
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import describe_difference, fingerprint
-from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, order_digest
+from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, sighting
 from oc_bridge.engine.summary import SyncSummary
-from oc_bridge.errors import AlreadyDoneError, OcBridgeError, PermanentError, TransientError
+from oc_bridge.errors import (
+    AlreadyDoneError,
+    ClaimLost,
+    OcBridgeError,
+    PermanentError,
+    TransientError,
+)
 from oc_bridge.faults import crash_point
 from oc_bridge.models import Order
-from oc_bridge.store import ExportOperation, ExportRecord, ExportState, OrderSeen, ParkedKind
+from oc_bridge.store import ExportOperation, ExportRecord, ExportState, ParkedKind
 
-__all__ = ["OrderExporter"]
+__all__ = ["OrderExporter", "export_claim"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +41,11 @@ SubmitResultOrError = SubmitResult | OcBridgeError
 
 _VERBS = {ExportOperation.SUBMIT: "export", ExportOperation.UPDATE: "update",
           ExportOperation.CANCEL: "cancel"}
+
+
+def export_claim(instance: str, order_id: str) -> str:
+    """The claim name of one order's steps at one adapter instance."""
+    return f"export:{instance}:{order_id}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class OrderExporter:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.claims = ctx.claims
         self._batches: dict[str, list[_PendingSubmit]] = {}
 
     def handle(self, order: Order, summary: SyncSummary) -> None:
@@ -64,12 +80,7 @@ class OrderExporter:
             if any(p.order.id == order.id for p in batch):
                 self._flush_instance(instance)
         if not self.ctx.dry_run:
-            self.store.record_order(OrderSeen(
-                order_id=order.id, number=order.number,
-                status=order.status.value if order.status else None,
-                updated_at=order.updated_at.isoformat() if order.updated_at else None,
-                digest=order_digest(order), is_confirmed=bool(order.is_confirmed),
-                is_cancelled=is_cancelled(order)))
+            self.store.record_order(sighting(order))
         existing = {r.instance: r for r in self.store.exports_for_order(order.id)}
         routed: list[str] = []
         if order.is_fulfillable and has_unshipped_lines(order):
@@ -85,8 +96,27 @@ class OrderExporter:
         for instance in dict.fromkeys([*routed, *existing]):
             adapter = self.ctx.adapters.get(instance)
             if adapter is not None:
-                self._bring_up_to_date(order, instance, adapter, existing.get(instance), summary,
-                                       allow_submit=instance in routed)
+                self._claimed(order, instance, adapter, summary, allow_submit=instance in routed)
+
+    def _claimed(self, order: Order, instance: str, adapter: Adapter, summary: SyncSummary, *,
+                 allow_submit: bool) -> None:
+        """Bring the order up to date at ``instance`` under the export's claim (a submission
+        waiting in a batch holds the claim too, until :meth:`_flush_instance` records it)."""
+        name = export_claim(instance, order.id)
+        if not self.claims.acquire(name):
+            summary.held_elsewhere += 1
+            log.info("order %s at %s: held by %s, left to it", order.number, instance,
+                     self.claims.holder(name))
+            return
+        try:
+            # Read again under the claim: another process may have just finished a step.
+            rec = self.store.get_export(instance, order.id)
+            self._bring_up_to_date(order, instance, adapter, rec, summary,
+                                   allow_submit=allow_submit)
+        except ClaimLost as exc:
+            log.warning("order %s at %s: %s; left to it", order.number, instance, exc)
+        finally:
+            self.claims.release(name)
 
     def _park_unrouted(self, order: Order, summary: SyncSummary) -> None:
         if self.store.find_open_parked(ParkedKind.ORDER, order.id, None) is not None:
@@ -146,11 +176,14 @@ class OrderExporter:
         sent = self._map(order, instance, revision, rec, ExportOperation.SUBMIT, summary)
         if sent is None:
             return None
-        self.store.begin_export(instance, order.id, order_number=order.number,
-                                state=ExportState.SUBMITTING, operation=ExportOperation.SUBMIT,
-                                revision=revision, digest=digest, fingerprint=print_)
+        with self._guard(instance, order.id):
+            self.store.begin_export(instance, order.id, order_number=order.number,
+                                    state=ExportState.SUBMITTING,
+                                    operation=ExportOperation.SUBMIT, revision=revision,
+                                    digest=digest, fingerprint=print_)
         log.info("order %s at %s: submitting revision %d", order.number, instance, revision)
         batch = self._batches.setdefault(instance, [])
+        self.claims.acquire(export_claim(instance, order.id))  # held by this process already
         batch.append(_PendingSubmit(order, sent, rec, summary))
         if len(batch) < adapter.submit_batch_size:
             return None  # sent with its batch; any update follows in a later pass
@@ -165,7 +198,7 @@ class OrderExporter:
 
     def _flush_instance(self, instance: str) -> list[ExportRecord | None]:
         """Submit the batch collected for ``instance``; the recorded rows, in batch order."""
-        batch = self._batches.pop(instance, [])
+        batch = [p for p in self._batches.pop(instance, []) if self._still_ours(instance, p)]
         if not batch:
             return []
         adapter = self.ctx.adapters[instance]
@@ -181,8 +214,26 @@ class OrderExporter:
                 # The batch went out, so the back end may hold the order: ambiguous, retried
                 # (idempotently) rather than treated as never sent.
                 outcome = TransientError(f"{instance} returned no result for this order")
-            done.append(self._submitted(instance, pending, outcome))
+            try:
+                done.append(self._submitted(instance, pending, outcome))
+            except ClaimLost as exc:
+                log.warning("order %s at %s: %s; left to it", pending.order.number, instance,
+                            exc)
+                done.append(None)
+            finally:
+                self.claims.release(export_claim(instance, pending.order.id))
         return done
+
+    def _still_ours(self, instance: str, pending: _PendingSubmit) -> bool:
+        """Renew a waiting submission's claim just before its batch goes out; a submission
+        whose claim was taken over meanwhile is dropped (its new holder sends it)."""
+        name = export_claim(instance, pending.order.id)
+        try:
+            self.claims.renew(name)
+        except ClaimLost as exc:
+            log.warning("order %s at %s: %s; not sent", pending.order.number, instance, exc)
+            return False
+        return True
 
     def _submitted(self, instance: str, pending: _PendingSubmit,
                    result: SubmitResultOrError) -> ExportRecord | None:
@@ -205,7 +256,7 @@ class OrderExporter:
 
     def _finish(self, order: Order, instance: str, external_id: str | None) -> ExportRecord:
         """Record ``exported`` and close any parked item of this order at this instance."""
-        with self.store.transaction():
+        with self._guard(instance, order.id):
             done = self.store.finish_export(instance, order.id, state=ExportState.EXPORTED,
                                             external_id=external_id)
             self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
@@ -229,9 +280,11 @@ class OrderExporter:
         sent = self._map(order, instance, revision, rec, ExportOperation.UPDATE, summary)
         if sent is None:
             return
-        self.store.begin_export(instance, order.id, order_number=order.number,
-                                state=ExportState.UPDATING, operation=ExportOperation.UPDATE,
-                                revision=revision, digest=digest, fingerprint=print_)
+        with self._guard(instance, order.id):
+            self.store.begin_export(instance, order.id, order_number=order.number,
+                                    state=ExportState.UPDATING,
+                                    operation=ExportOperation.UPDATE, revision=revision,
+                                    digest=digest, fingerprint=print_)
         log.info("order %s at %s: updating to revision %d (%s)", order.number, instance,
                  revision, change)
         try:
@@ -268,9 +321,11 @@ class OrderExporter:
             mapped = self.ctx.hooks.map_order(order, instance=instance, revision=revision)
         except (TransientError, PermanentError):  # a cancellation needs no lines
             mapped = FulfilmentOrder(reference=order.id, number=order.number, revision=revision)
-        self.store.begin_export(instance, order.id, order_number=order.number,
-                                state=ExportState.CANCELLING, operation=ExportOperation.CANCEL,
-                                revision=None, digest=None, fingerprint=None)
+        with self._guard(instance, order.id):
+            self.store.begin_export(instance, order.id, order_number=order.number,
+                                    state=ExportState.CANCELLING,
+                                    operation=ExportOperation.CANCEL, revision=None,
+                                    digest=None, fingerprint=None)
         log.info("order %s at %s: cancelling", order.number, instance)
         try:
             adapter.cancel_order(mapped, rec.external_id, order.cancellation_reason)
@@ -279,7 +334,7 @@ class OrderExporter:
         except (TransientError, PermanentError) as exc:
             self._failed(order, instance, rec, ExportOperation.CANCEL, exc, summary)
             return
-        with self.store.transaction():
+        with self._guard(instance, order.id):
             self.store.finish_export(instance, order.id, state=ExportState.CANCELLED)
             self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
                                           "order cancelled; the warehouse was told")
@@ -292,7 +347,7 @@ class OrderExporter:
             self.ctx.plan(summary, f"close order {order.number} at {instance}: cancelled "
                                    "before it was exported")
             return
-        with self.store.transaction():
+        with self._guard(instance, order.id):
             self.store.begin_export(instance, order.id, order_number=order.number,
                                     state=ExportState.CANCELLING,
                                     operation=ExportOperation.CANCEL, revision=None,
@@ -318,8 +373,10 @@ class OrderExporter:
         summary.add_failed(f"{message} (attempt {attempts} of {self.ctx.max_attempts}; "
                            "will retry)")
         if not self.ctx.dry_run:
-            self.store.fail_export(instance, order.id, order_number=order.number,
-                                   operation=operation, error=str(exc), park=False, sent=sent)
+            with self._guard(instance, order.id):
+                self.store.fail_export(instance, order.id, order_number=order.number,
+                                       operation=operation, error=str(exc), park=False,
+                                       sent=sent)
         log.warning("order %s at %s: %s failed (attempt %d), will retry: %s", order.number,
                     instance, _VERBS[operation], attempts, exc)
 
@@ -329,9 +386,17 @@ class OrderExporter:
         self.ctx.parked(
             summary, ParkedKind.ORDER, order.id, instance=instance, reason=reason,
             order_number=order.number,
-            record=lambda: self.store.fail_export(
+            record=lambda: self._guarded(instance, order.id, lambda: self.store.fail_export(
                 instance, order.id, order_number=order.number, operation=operation,
-                error=error, park=True, sent=sent))
+                error=error, park=True, sent=sent)))
+
+    def _guard(self, instance: str, order_id: str) -> AbstractContextManager[None]:
+        """The transaction an intent or outcome is written in (the export's claim renewed)."""
+        return self.claims.guard(export_claim(instance, order_id))
+
+    def _guarded(self, instance: str, order_id: str, write: Callable[[], object]) -> object:
+        with self._guard(instance, order_id):
+            return write()
 
     def _notify_exported(self, instance: str, order: FulfilmentOrder,
                          external_id: str | None) -> None:

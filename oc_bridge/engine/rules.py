@@ -5,15 +5,25 @@ from __future__ import annotations
 import hashlib
 
 from oc_bridge.models import Order, OrderStatus
-from oc_bridge.store import ExportRecord
+from oc_bridge.store import ExportRecord, OrderSeen
 
-__all__ = ["has_unshipped_lines", "is_cancelled", "next_revision", "order_digest"]
+__all__ = ["has_unshipped_lines", "is_cancelled", "next_revision", "order_digest", "sighting"]
 
 
 def order_digest(order: Order) -> str:
     """A digest of an Orderchamp order's own fields and lines (shipments, invoices excluded)."""
     raw = order.model_dump_json(exclude={"shipments", "invoices"})
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def sighting(order: Order) -> OrderSeen:
+    """What the ledger records of an order as seen now (``orders_seen``)."""
+    return OrderSeen(
+        order_id=order.id, number=order.number,
+        status=order.status.value if order.status else None,
+        updated_at=order.updated_at.isoformat() if order.updated_at else None,
+        digest=order_digest(order), is_confirmed=bool(order.is_confirmed),
+        is_cancelled=is_cancelled(order))
 
 
 def is_cancelled(order: Order) -> bool:

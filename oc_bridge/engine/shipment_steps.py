@@ -9,11 +9,18 @@ Ledger steps: ``received`` (report stored) → ``creating`` (intent with the res
   other ledger row claims; only when there is none, create it (after checking again);
 - id recorded: re-read the order; a shipment already shipped is recorded as ``shipped``,
   otherwise it is shipped now. ``shipmentCreate`` is never sent twice for one row.
+
+Every row is advanced under its claim ``shipment:<instance>:<key>``
+(:mod:`oc_bridge.engine.claims`): a row another process holds is left to it (the report is
+already in the ledger, so the outcome is ok), and each intent and outcome is written together
+with a renewal of the claim, so a process that lost it stops before writing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from oc_bridge.canonical import ShipmentOutcome, ShipmentReport, ShippedLine
 from oc_bridge.engine.allocation import ShipmentRejected, allocate_lines
@@ -24,9 +31,14 @@ from oc_bridge.faults import crash_point
 from oc_bridge.models import Order, OrderStatus
 from oc_bridge.store import ParkedKind, ShipmentRecord, ShipmentState
 
-__all__ = ["ShipmentReporter"]
+__all__ = ["ShipmentReporter", "shipment_claim"]
 
 log = logging.getLogger(__name__)
+
+
+def shipment_claim(instance: str, shipment_key: str) -> str:
+    """The claim name of one parcel's Orderchamp steps."""
+    return f"shipment:{instance}:{shipment_key}"
 
 
 def _lines_text(lines: list[tuple[str, int]] | tuple[tuple[str, int], ...]) -> str:
@@ -40,6 +52,7 @@ class ShipmentReporter:
         self.ctx = ctx
         self.store = ctx.store
         self.client = ctx.client
+        self.claims = ctx.claims
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -49,20 +62,18 @@ class ShipmentReporter:
         key = report.shipment_key
         rec = self.store.get_shipment(instance, key)
         if rec is not None and rec.state == ShipmentState.SHIPPED:
-            summary.duplicates_skipped += 1
-            log.info("shipment %s of order %s at %s: already reported, skipped", key,
-                     rec.order_number, instance)
-            return ShipmentOutcome(shipment_key=key, ok=True,
-                                   message=f"already reported as {rec.oc_shipment_id}")
+            return self._duplicate(rec, summary)
         if self.ctx.dry_run:
             return self._dry_run(instance, report, rec, summary)
         if rec is None or not rec.create_started:
+            # Recorded before the claim is asked for: whoever holds the claim (or takes it
+            # over later) finds the report in the ledger.
             rec = self.store.receive_shipment(
                 instance, key, report_json=report.model_dump_json(),
                 order_id=report.order_ref, order_number=report.order_number)
             log.info("shipment %s of order %s at %s: received", key,
                      report.order_number or report.order_ref, instance)
-        return self._advance(rec, summary)
+        return self._claimed(rec, summary)
 
     def resume(self, rec: ShipmentRecord, summary: SyncSummary) -> ShipmentOutcome:
         """Continue an unfinished ledger row (no adapter involved)."""
@@ -70,18 +81,56 @@ class ShipmentReporter:
             self.ctx.plan(summary, f"resume shipment {rec.shipment_key} of order "
                                    f"{rec.order_number} (now {rec.state.value})")
             return ShipmentOutcome(shipment_key=rec.shipment_key, ok=True)
-        return self._advance(rec, summary)
+        return self._claimed(rec, summary)
+
+    def _claimed(self, rec: ShipmentRecord, summary: SyncSummary) -> ShipmentOutcome:
+        """Advance the row under its claim; a row another process holds is left to it."""
+        name = shipment_claim(rec.instance, rec.shipment_key)
+        outcome = ShipmentOutcome(
+            shipment_key=rec.shipment_key, ok=True,
+            message="recorded; another process is reporting it to Orderchamp")
+        with self.claims.hold(name) as held:
+            if not held:
+                summary.held_elsewhere += 1
+                log.info("shipment %s of order %s: held by %s, left to it", rec.shipment_key,
+                         rec.order_number, self.claims.holder(name))
+                return outcome
+            # Read again under the claim: another process may have finished it meanwhile.
+            current = self.store.get_shipment(rec.instance, rec.shipment_key) or rec
+            if current.state == ShipmentState.SHIPPED:
+                return self._duplicate(current, summary)
+            if current.state == ShipmentState.PARKED and rec.state != ShipmentState.PARKED:
+                return ShipmentOutcome(shipment_key=rec.shipment_key, ok=False,
+                                       message=current.last_error or "parked")
+            outcome = self._advance(current, summary)
+        return outcome
+
+    def _duplicate(self, rec: ShipmentRecord, summary: SyncSummary) -> ShipmentOutcome:
+        summary.duplicates_skipped += 1
+        log.info("shipment %s of order %s at %s: already reported, skipped", rec.shipment_key,
+                 rec.order_number, rec.instance)
+        return ShipmentOutcome(shipment_key=rec.shipment_key, ok=True,
+                               message=f"already reported as {rec.oc_shipment_id}")
 
     # --- steps ------------------------------------------------------------------------------
+
+    def _guard(self, rec: ShipmentRecord) -> AbstractContextManager[None]:
+        """The transaction every intent and outcome of ``rec`` is written in (claim renewed)."""
+        return self.claims.guard(shipment_claim(rec.instance, rec.shipment_key))
+
+    def _guarded(self, rec: ShipmentRecord, write: Callable[[], object]) -> object:
+        with self._guard(rec):
+            return write()
 
     def _advance(self, rec: ShipmentRecord, summary: SyncSummary) -> ShipmentOutcome:
         report = ShipmentReport.model_validate_json(rec.report_json)
         try:
             if not rec.create_started:
                 order, lines = self._validate(report)
-                rec = self.store.begin_shipment_create(
-                    rec.instance, rec.shipment_key, order_id=order.id,
-                    order_number=order.number, lines=lines)
+                with self._guard(rec):
+                    rec = self.store.begin_shipment_create(
+                        rec.instance, rec.shipment_key, order_id=order.id,
+                        order_number=order.number, lines=lines)
                 log.info("shipment %s of order %s: creating (%s)", rec.shipment_key,
                          order.number, _lines_text(lines))
                 return self._create(rec, report, summary)
@@ -111,7 +160,9 @@ class ShipmentReporter:
             weight=report.weight_grams,
             client_mutation_id=f"oc-bridge:{rec.instance}:{rec.shipment_key}"[:200])
         crash_point("after_shipment_create")
-        rec = self.store.record_shipment_created(rec.instance, rec.shipment_key, shipment.id)
+        with self._guard(rec):
+            rec = self.store.record_shipment_created(rec.instance, rec.shipment_key,
+                                                     shipment.id)
         log.info("shipment %s of order %s: created as %s", rec.shipment_key, rec.order_number,
                  shipment.id)
         crash_point("after_shipment_created")
@@ -119,7 +170,8 @@ class ShipmentReporter:
 
     def _ship(self, rec: ShipmentRecord, report: ShipmentReport,
               summary: SyncSummary) -> ShipmentOutcome:
-        rec = self.store.begin_shipment_ship(rec.instance, rec.shipment_key)
+        with self._guard(rec):
+            rec = self.store.begin_shipment_ship(rec.instance, rec.shipment_key)
         assert rec.oc_shipment_id is not None
         tracked = report.is_tracked
         transit = report.estimated_transit_days or self.ctx.settings.sync.default_transit_days
@@ -134,7 +186,7 @@ class ShipmentReporter:
 
     def _shipped(self, rec: ShipmentRecord, report: ShipmentReport,
                  summary: SyncSummary) -> ShipmentOutcome:
-        with self.store.transaction():
+        with self._guard(rec):
             rec = self.store.record_shipment_shipped(rec.instance, rec.shipment_key)
             self.store.resolve_parked_for(ParkedKind.SHIPMENT, rec.shipment_key, rec.instance,
                                           f"reported as {rec.oc_shipment_id}")
@@ -163,16 +215,18 @@ class ShipmentReporter:
             for shipment in order.shipments:
                 lines = sorted((p.order_product_id, p.quantity) for p in shipment.products)
                 if shipment.id not in claimed and not shipment.is_shipped and lines == wanted:
-                    rec = self.store.record_shipment_created(
-                        rec.instance, rec.shipment_key, shipment.id, adopted=True)
+                    with self._guard(rec):
+                        rec = self.store.record_shipment_created(
+                            rec.instance, rec.shipment_key, shipment.id, adopted=True)
                     log.info("shipment %s of order %s: adopted existing %s", rec.shipment_key,
                              rec.order_number, shipment.id)
                     return self._ship(rec, report, summary)
             allocate_lines(order, [ShippedLine(line_ref=ref, quantity=qty)
                                    for ref, qty in rec.lines])
-            rec = self.store.begin_shipment_create(
-                rec.instance, rec.shipment_key, order_id=order.id, order_number=order.number,
-                lines=rec.lines)
+            with self._guard(rec):
+                rec = self.store.begin_shipment_create(
+                    rec.instance, rec.shipment_key, order_id=order.id,
+                    order_number=order.number, lines=rec.lines)
             log.info("shipment %s of order %s: creating again, none was made (%s)",
                      rec.shipment_key, order.number, _lines_text(rec.lines))
             return self._create(rec, report, summary)
@@ -213,8 +267,8 @@ class ShipmentReporter:
         reason = f"{exc}{suffix}"
         self.ctx.parked(summary, ParkedKind.SHIPMENT, rec.shipment_key, instance=rec.instance,
                         reason=reason, order_number=rec.order_number, payload=rec.report_json,
-                        record=lambda: self.store.fail_shipment(
-                            rec.instance, rec.shipment_key, error=reason, park=True))
+                        record=lambda: self._guarded(rec, lambda: self.store.fail_shipment(
+                            rec.instance, rec.shipment_key, error=reason, park=True)))
         return ShipmentOutcome(shipment_key=rec.shipment_key, ok=False, message=reason)
 
     def _retry_later(self, rec: ShipmentRecord, exc: TransientError,
@@ -223,7 +277,8 @@ class ShipmentReporter:
         attempts = current.attempts + 1
         if attempts >= self.ctx.max_attempts:
             return self._park(current, exc, summary, f" (gave up after {attempts} attempts)")
-        self.store.fail_shipment(rec.instance, rec.shipment_key, error=str(exc), park=False)
+        with self._guard(rec):
+            self.store.fail_shipment(rec.instance, rec.shipment_key, error=str(exc), park=False)
         message = (f"shipment {rec.shipment_key} of order {current.order_number}: {exc} "
                    f"(attempt {attempts} of {self.ctx.max_attempts}; will retry)")
         summary.add_failed(message)

@@ -1,6 +1,8 @@
 """Pulling shipments from every adapter that reports them and handing each to Orderchamp once.
 
-Per adapter with ``PULL_SHIPMENTS``: ``fetch_shipments(saved cursor)``; every unreadable input
+Per adapter with ``PULL_SHIPMENTS``, under the job lock ``job:shipments:<instance>`` (one process
+at a time reads an instance's feed; another skips it with a log line):
+``fetch_shipments(saved cursor)``; every unreadable input
 is parked (kind ``inbound``); every report goes through
 :class:`~oc_bridge.engine.shipment_steps.ShipmentReporter` (a key already ``shipped`` is a
 duplicate: skipped, outcome ok); then ``acknowledge_shipments(pull, outcomes)`` and the new
@@ -22,9 +24,14 @@ from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.errors import PermanentError, TransientError
 from oc_bridge.store import UNFINISHED_SHIPMENT_STATES, ParkedKind
 
-__all__ = ["ShipmentPuller", "shipment_cursor_name"]
+__all__ = ["ShipmentPuller", "shipment_cursor_name", "shipment_job"]
 
 log = logging.getLogger(__name__)
+
+
+def shipment_job(instance: str) -> str:
+    """The job lock of an adapter instance's shipment pull (one process at a time)."""
+    return f"job:shipments:{instance}"
 
 
 def shipment_cursor_name(instance: str) -> str:
@@ -57,14 +64,19 @@ class ShipmentPuller:
 
     def _pull_one(self, instance: str, adapter: Adapter, summary: SyncSummary,
                   handled: set[tuple[str, str]]) -> None:
-        cursor_name = shipment_cursor_name(instance)
-        try:
-            pull = adapter.fetch_shipments(self.store.get_cursor(cursor_name))
-        except (TransientError, PermanentError) as exc:
-            summary.add_failed(f"{instance}: reading shipments failed: {exc}")
-            log.warning("%s: reading shipments failed: %s", instance, exc)
-            return
-        self.feed(instance, adapter, pull, summary, handled)
+        lock = shipment_job(instance)
+        with self.ctx.claims.job(lock) as held:
+            if not held:
+                self.ctx.skipped(summary, f"shipments from {instance}", lock)
+                return
+            cursor_name = shipment_cursor_name(instance)
+            try:
+                pull = adapter.fetch_shipments(self.store.get_cursor(cursor_name))
+            except (TransientError, PermanentError) as exc:
+                summary.add_failed(f"{instance}: reading shipments failed: {exc}")
+                log.warning("%s: reading shipments failed: %s", instance, exc)
+                return
+            self.feed(instance, adapter, pull, summary, handled)
 
     def feed(self, instance: str, adapter: Adapter, pull: ShipmentPull, summary: SyncSummary,
              handled: set[tuple[str, str]] | None = None) -> None:

@@ -4,6 +4,8 @@
   of what all of them report (several warehouses, one Orderchamp catalogue); negative figures
   count as 0. If any adapter cannot be read, nothing is pushed this run: a partial sum would
   lower stock that is really there.
+- **One process at a time.** The whole push holds the ledger's job lock ``job:stock``; another
+  process skips its push meanwhile (nothing would be lost: the figures are absolute).
 - **Dedupe.** The ledger (``stock_pushes``) keeps the last figure Orderchamp accepted per SKU;
   only SKUs whose figure differs (or that were never pushed) are sent.
 - **Batches.** ``inventoryLevelBulkAdjust`` with ``action: SET`` and at most 100 items per call,
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Items per ``inventoryLevelBulkAdjust`` call (Orderchamp's limit).
 BATCH_SIZE = 100
+#: Job lock of the stock push (one process at a time per ledger).
+STOCK_JOB = "job:stock"
 #: A rejected SKU with an unchanged figure is tried again after this long.
 REJECTED_RETRY_AFTER = timedelta(days=1)
 
@@ -55,6 +59,8 @@ class StockSummary:
     still_rejected: int = 0
     unknown: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Set when another process was pushing stock (``job:stock`` held): nothing was done.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -77,6 +83,9 @@ class StockSummary:
         if self.unknown:
             out.append("rejected by Orderchamp (sent again only when the figure changes):")
             out.extend(f"  - {u['sku']} ({u['available']}): {u['message']}" for u in self.unknown)
+        if self.skipped:
+            out.append("skipped:")
+            out.extend(f"  - {s}" for s in self.skipped)
         if self.errors:
             out.append("errors (retried next run):")
             out.extend(f"  - {e}" for e in self.errors)
@@ -131,11 +140,22 @@ class StockSync:
         return dict(figures)
 
     def run(self) -> StockSummary:
-        """One push; never raises for a failed batch (it is listed in ``errors``)."""
+        """One push under the ``job:stock`` lock (skipped, and listed in ``skipped``, while
+        another process pushes); never raises for a failed batch (listed in ``errors``)."""
         summary = StockSummary(dry_run=self.ctx.dry_run)
+        with self.ctx.claims.job(STOCK_JOB) as held:
+            if held:
+                self._run(summary)
+            else:
+                holder = self.ctx.claims.holder(STOCK_JOB)
+                summary.skipped.append(f"stock: another process ({holder}) is pushing it")
+                log.info("skipped stock push: %s holds %s", holder, STOCK_JOB)
+        return summary
+
+    def _run(self, summary: StockSummary) -> None:
         figures = self.collect(summary)
         if figures is None:
-            return summary
+            return
         ledger = self.store.stock_pushes()
         now = datetime.now(UTC)
         due: list[tuple[str, int]] = []
@@ -153,7 +173,6 @@ class StockSync:
         log.info("stock: %d SKUs read, %d changed, %d pushed in %d mutation(s), %d rejected",
                  summary.read, summary.changed, summary.pushed, summary.mutations,
                  len(summary.unknown))
-        return summary
 
     def _push(self, batch: list[tuple[str, int]], summary: StockSummary) -> None:
         summary.mutations += 1

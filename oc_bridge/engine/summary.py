@@ -10,7 +10,7 @@ __all__ = ["SyncSummary"]
 _COUNTERS = (
     "orders_seen", "exported", "updated", "cancelled", "shipments_reported",
     "duplicates_skipped", "orders_fulfilled", "parked", "failed",
-    "confirmed", "invoices_delivered", "delivery_dates_updated",
+    "confirmed", "invoices_delivered", "delivery_dates_updated", "held_elsewhere",
 )
 
 
@@ -36,10 +36,14 @@ class SyncSummary:
     confirmed: int = 0
     invoices_delivered: int = 0
     delivery_dates_updated: int = 0
+    #: Steps left to another process that held their claim (it finishes them).
+    held_elsewhere: int = 0
     #: Orders left unconfirmed for want of stock: ``{order_id, number, short_lines: [{sku,
     #: needed, available}]}`` (``sync.auto_confirm = "when-in-stock"``).
     awaiting_stock: list[dict[str, Any]] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    #: Jobs skipped because another process was running them (``reconcile: held by ...``).
+    skipped: list[str] = field(default_factory=list)
     parked_reasons: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -69,6 +73,7 @@ class SyncSummary:
         for name in _COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.planned.extend(other.planned)
+        self.skipped.extend(other.skipped)
         self.parked_reasons.extend(other.parked_reasons)
         self.errors.extend(other.errors)
         self.warnings.extend(other.warnings)
@@ -97,13 +102,16 @@ class SyncSummary:
             out.append(f"  confirmed: {self.confirmed}, invoices delivered: "
                        f"{self.invoices_delivered}, delivery dates updated: "
                        f"{self.delivery_dates_updated}")
+        if self.held_elsewhere:
+            out.append(f"  left to another process holding them: {self.held_elsewhere}")
         if self.awaiting_stock:
             out.append("awaiting stock (left unconfirmed):")
             for item in self.awaiting_stock:
                 short = ", ".join(f"{s['sku']} needs {s['needed']}, has {s['available']}"
                                   for s in item["short_lines"])
                 out.append(f"  - order {item['number']}: {short}")
-        sections = (("would do", self.planned), ("parked", self.parked_reasons),
+        sections = (("would do", self.planned), ("skipped", self.skipped),
+                    ("parked", self.parked_reasons),
                     ("errors", self.errors), ("warnings", self.warnings))
         for title, items in sections:
             if items:
