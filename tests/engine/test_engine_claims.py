@@ -178,3 +178,23 @@ def _dead_pid() -> int:
             pass
         pid += 1
 
+
+
+def test_jobs_held_by_another_process_are_skipped_and_said_so(
+        sandbox: Sandbox, make_engine: Engine, adapter: FakeAdapter, store: SqliteStore) -> None:
+    elsewhere = "other-host:42:beef"
+    for job in ("job:reconcile", "job:shipments:wh", "job:stock"):
+        assert store.claim(job, elsewhere, lease_seconds=3600)
+    engine = make_engine()
+    summary = engine.sync()
+    assert summary.orders_seen == 0 and adapter.submitted() == []
+    assert ("fetch", None) not in adapter.calls
+    assert summary.skipped == [
+        "reconcile: another process (other-host:42:beef) is running it",
+        "shipments from wh: another process (other-host:42:beef) is running it"]
+    assert "skipped:" in summary.lines() and summary.exit_code == 0
+    assert engine.push_stock().skipped
+    store.release_claim("job:reconcile", elsewhere)
+    again = make_engine().reconcile()
+    assert again.skipped == [] and again.exported > 0
+    assert store.get_claim("job:reconcile") is None  # given back after the pass
