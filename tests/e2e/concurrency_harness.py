@@ -14,7 +14,6 @@ items, and shipment files moved to ``failed/``.
 
 from __future__ import annotations
 
-import csv
 import os
 import random
 import signal
@@ -28,13 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from e2e_bridge import Bridge
+
 from oc_bridge.sandbox import Sandbox
 
 __all__ = ["Figures", "Scenario"]
-
-COLUMNS = ["order_number", "sku", "quantity", "carrier", "tracking_number", "tracking_url",
-           "shipped_at", "estimated_transit_days"]
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -106,42 +103,22 @@ class Scenario:
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
-        self.outbound, self.inbound = self.root / "out", self.root / "in"
+        self.bridge = Bridge(root=self.root, sandbox=self.sandbox)
+        self.outbound, self.inbound = self.bridge.outbound, self.bridge.inbound
         self.ledger = self.root / "ledger.db"
+        self.write_config()
 
     # --- set-up -------------------------------------------------------------------------------
 
-    def config(self, port: int) -> Path:
-        """A settings file (one per process: only the daemon port differs)."""
-        path = self.root / f"settings-{port}.toml"
-        path.write_text(f"""
-[orderchamp]
-api_url = "{self.sandbox.url}"
-token = "sandbox-token"
-bucket_size = 1000000
-restore_rate = 1000000.0
-max_attempts = 2
-
-[store]
-url = "sqlite:///{self.ledger}"
-
-[sync]
-default_transit_days = 3
-reconcile_interval = 3600
-shipments_interval = 1
-
+    def write_config(self) -> None:
+        """The one settings file; daemons get their port with ``--set``."""
+        self.bridge.write_config("""
 [daemon]
 host = "127.0.0.1"
-port = {port}
 jitter_seconds = 0.0
 shutdown_timeout = 10.0
 workers = 1
-
-[adapters.csv]
-outbound_dir = "{self.outbound}"
-inbound_dir = "{self.inbound}"
-""", encoding="utf-8")
-        return path
+""")
 
     def _env(self) -> dict[str, str]:
         return {k: v for k, v in os.environ.items() if not k.startswith("OC_BRIDGE_")}
@@ -149,9 +126,13 @@ inbound_dir = "{self.inbound}"
     def start(self, *args: str) -> subprocess.Popen[str]:
         """``oc-bridge ARGS`` in a fresh process (stdout/stderr kept for the report)."""
         self.figures.processes += 1
-        port = _free_port() if args[0] == "run" else 0
+        # A daemon reconciles once at start-up and pulls shipments every second.
+        sets = ["--set", "sync.reconcile_interval=3600", "--set", "sync.shipments_interval=1"]
+        if args[0] == "run":
+            sets += ["--set", f"daemon.port={_free_port()}"]
         return subprocess.Popen(
-            [sys.executable, "-m", "oc_bridge", "--config", str(self.config(port)), *args],
+            [sys.executable, "-m", "oc_bridge", "--config", str(self.bridge.config), *sets,
+             *args],
             cwd=self.root, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
 
@@ -205,16 +186,9 @@ inbound_dir = "{self.inbound}"
                 "tracking_number": f"3S{order['number'][-6:]}R{self.figures.rounds}",
                 "tracking_url": "https://postnl.nl/t", "shipped_at": "2026-11-27T10:15:00Z",
                 "estimated_transit_days": ""} for p in products)
-        if not rows:
-            return
-        self._files += 1
-        self.inbound.mkdir(parents=True, exist_ok=True)
-        tmp = self.inbound / f".ship-{self._files}.tmp"
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-        tmp.replace(self.inbound / f"ship-{self._files}.csv")
+        if rows:
+            self._files += 1
+            self.bridge.drop_shipments(f"ship-{self._files}.csv", rows)
 
     def _settle(self) -> None:
         """Wait until the round's work is done (a daemon may still be doing it)."""
@@ -245,12 +219,7 @@ inbound_dir = "{self.inbound}"
         return [self.sandbox.get_order(o.id) for o in list(self.sandbox.state.orders)]
 
     def _files_per_revision(self) -> Counter[tuple[str, str]]:
-        files: Counter[tuple[str, str]] = Counter()
-        for path in sorted(self.outbound.glob("orders-*.csv")):
-            with path.open(encoding="utf-8", newline="") as handle:
-                files.update({(row["order_id"], row["revision"])
-                              for row in csv.DictReader(handle)})
-        return files
+        return self.bridge.order_files()
 
     def _exported(self, order_id: str) -> bool:
         return any(key[0] == order_id for key in self._files_per_revision())
