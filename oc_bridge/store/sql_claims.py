@@ -6,6 +6,12 @@ A claim is one row of ``claims`` that exists while a process holds it. Taking it
 or the caller that proved the holder dead); the row count is the answer. Both statements are
 portable (SQLite, PostgreSQL) and safe under concurrent takers: the database serialises the
 writes on the row and re-checks the condition for the second taker.
+
+Taking, renewing and giving back a claim on its own commits without a flush to disk
+(``durable=False``): a claim only matters while its owner lives, and a power cut ends every
+owner on the machine, so a claim lost with it costs nothing (one that survives it belongs to a
+dead process and is taken over at once). A renewal inside an intent's transaction is as durable
+as the intent.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ class ClaimsMixin(LedgerExtrasMixin):
         """Take (or renew) claim ``name`` for ``owner``; see :meth:`Store.claim`."""
         params = {"name": name, "owner": owner, "now": utc_now(),
                   "expires": utc_in(lease_seconds), "dead": dead_owner}
-        with self.transaction():
+        with self.transaction(durable=False):
             if self._execute(self.sql.CLAIM_INSERT, params):
                 return True
             before = self.get_claim(name)
@@ -44,13 +50,13 @@ class ClaimsMixin(LedgerExtrasMixin):
 
     def renew_claim(self, name: str, owner: str, *, lease_seconds: float) -> bool:
         """Extend ``owner``'s claim; False when ``owner`` no longer holds it."""
-        with self.transaction():
+        with self.transaction(durable=False):
             return bool(self._execute(self.sql.CLAIM_RENEW, {
                 "name": name, "owner": owner, "expires": utc_in(lease_seconds)}))
 
     def release_claim(self, name: str, owner: str) -> bool:
         """Give the claim up; False when ``owner`` did not hold it (any more)."""
-        with self.transaction():
+        with self.transaction(durable=False):
             return bool(self._execute(self.sql.CLAIM_RELEASE, {"name": name, "owner": owner}))
 
     def get_claim(self, name: str) -> Claim | None:
