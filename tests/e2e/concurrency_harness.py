@@ -2,9 +2,9 @@
 
 Used by ``tests/e2e/test_concurrency.py`` (small, in CI) and ``bench/concurrency.py`` (large).
 Each round: new confirmed orders appear in the sandbox and a shipments file is dropped for
-orders exported earlier (one parcel per order, every line, tracked); then ``syncs`` x
-``oc-bridge sync`` and ``daemons`` x ``oc-bridge run`` start at random moments within
-``spread`` seconds, all over the same SQLite ledger and CSV folders. The syncs run to their
+orders exported earlier (one tracked parcel per order: every line, or one unit of one line);
+then ``syncs`` x ``oc-bridge sync`` and ``daemons`` x ``oc-bridge run`` start at random moments
+within ``spread`` seconds, all over the same SQLite ledger and CSV folders. The syncs run to their
 end; each daemon runs until the work of the round is done (every parcel shipped, every file
 filed, every order exported), then gets SIGTERM. After each round the harness counts, from the
 sandbox and the folders (not from the bridge's own word): Orderchamp shipments per order
@@ -176,16 +176,21 @@ workers = 1
             self._before[order["id"]] = len(order["shipments"])  # from the sandbox's data
             if not self._exported(order["id"]):
                 continue
-            products = [p for p in order["products"] if p["unshippedQuantity"] > 0]
+            products = [(p["sku"], p["unshippedQuantity"]) for p in order["products"]
+                        if p["unshippedQuantity"] > 0]
             if not products:
                 continue
+            if products[0][1] > 1 and self.random.random() < 0.5:
+                # Part of the order only: a second shipmentCreate of it would be accepted,
+                # so a duplicate shows as a duplicate (a full one is refused and parked).
+                products = [(products[0][0], 1)]
             self._dropped[order["id"]] += 1
             rows.extend({
-                "order_number": order["number"], "sku": p["sku"],
-                "quantity": p["unshippedQuantity"], "carrier": "PostNL",
+                "order_number": order["number"], "sku": sku,
+                "quantity": quantity, "carrier": "PostNL",
                 "tracking_number": f"3S{order['number'][-6:]}R{self.figures.rounds}",
                 "tracking_url": "https://postnl.nl/t", "shipped_at": "2026-11-27T10:15:00Z",
-                "estimated_transit_days": ""} for p in products)
+                "estimated_transit_days": ""} for sku, quantity in products)
         if rows:
             self._files += 1
             self.bridge.drop_shipments(f"ship-{self._files}.csv", rows)
