@@ -1,5 +1,6 @@
-"""Fake warehouses on loopback HTTP for tests: Picqer- and ShipBob-shaped, and a generic
-paging endpoint. They behave like the profiles in ``plugins/rest_wms/profiles`` expect."""
+"""Stand-ins for warehouse APIs on loopback HTTP (test code): Picqer and ShipBob written from
+the vendors' public documentation (example payloads in ``fixtures/``, sources in
+``fixtures/SOURCES.md``), and a generic paging endpoint. None of them imports the adapter."""
 
 from __future__ import annotations
 

@@ -14,8 +14,9 @@ __all__ = ["FakePagedList"]
 class FakePagedList(FakeWarehouse):
     """Serves ``records`` (dicts with an int ``id``) ``size`` at a time in ``style``:
     ``page`` (``page``/``per_page``), ``offset`` (``offset``/``limit``), ``cursor``
-    (``cursor``), ``link`` (``Link`` header), ``header`` (``next-page`` header), ``since_id``
-    (``since_id``/``limit``) or ``none``. ``requests`` keeps each request's query."""
+    (``cursor``), ``next_url`` (Django REST framework: ``{"count", "next", "previous",
+    "results"}`` with ``next`` a full URL), ``link`` (``Link`` header), ``header``
+    (``next-page`` header), ``since_id`` (``since_id``/``limit``) or ``none``. ``requests`` keeps each request's query."""
 
     def __init__(self, style: str, records: list[dict[str, Any]], size: int = 3) -> None:
         super().__init__()
@@ -45,6 +46,12 @@ class FakePagedList(FakeWarehouse):
         more = start + size < len(items)
         if self.style == "cursor":
             return FakeResponse(200, {"data": chunk, "next": str(start + size) if more else None})
+        if self.style == "next_url":
+            following = f"{self.base_url}/items?cursor={start + size}&sig=s{start + size}"
+            if start and q.get("sig") != f"s{start}":
+                return FakeResponse(400, {"detail": "next URL not followed as given"})
+            return FakeResponse(200, {"count": len(items), "next": following if more else None,
+                                      "previous": None, "results": chunk})
         if self.style == "link":
             headers = {"Link": f'<{self.base_url}/items?cursor={start + size}>; rel="next"'}
             return FakeResponse(200, {"data": chunk}, headers if more else {})
