@@ -114,14 +114,22 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def retry_after_seconds(
-    headers: Mapping[str, str], *, now: Callable[[], float] = time.time
+    headers: Mapping[str, str], *, now: Callable[[], float] = time.time,
+    names: Sequence[str] = (),
 ) -> float | None:
     """How long the server asked us to wait, in seconds, or None when it did not say.
 
-    Reads ``Retry-After`` (delta seconds or an HTTP-date), then the rate-limit reset headers
-    (``RateLimit-Reset``, ``X-RateLimit-Reset``, ``X-Rate-Limit-Reset``: delta seconds, or a
-    Unix time when the number is that large).
+    Reads the service's own headers ``names`` first (delta seconds, e.g. ShipBob's
+    ``x-retry-after``), then ``Retry-After`` (delta seconds or an HTTP-date), then the
+    rate-limit reset headers (``RateLimit-Reset``, ``X-RateLimit-Reset``,
+    ``X-Rate-Limit-Reset``: delta seconds, or a Unix time when the number is that large).
     """
+    for name in names:
+        own = headers.get(name)
+        try:
+            return max(0.0, float(own.strip())) if own else None
+        except ValueError:
+            continue
     value = headers.get("Retry-After")
     if value:
         value = value.strip()
@@ -181,6 +189,7 @@ def raise_for_status(
     *,
     secrets: Sequence[str] = (),
     now: Callable[[], float] = time.time,
+    retry_after_headers: Sequence[str] = (),
 ) -> None:
     """Raise the oc-bridge error for a non-success answer; return None for status < 400.
 
@@ -203,7 +212,7 @@ def raise_for_status(
     if status in (401, 403):
         raise AuthenticationError(f"{service} refused the credentials: {detail}", **common)
     if status == 429:
-        wait = retry_after_seconds(response.headers, now=now)
+        wait = retry_after_seconds(response.headers, now=now, names=retry_after_headers)
         hint = f"; retry after {wait:.1f}s" if wait is not None else ""
         raise ThrottledError(f"{service} rate limit hit{hint}", retry_after=wait, **common)
     if status >= 500:
@@ -259,6 +268,8 @@ class HttpClient:
     is an :class:`~oc_bridge.errors.OcBridgeError` whose text contains none of ``secrets``;
     transient failures are retried up to ``max_attempts`` attempts in total; a non-idempotent
     request is never re-sent after a failure that may have taken effect (see module docstring).
+    A 429 is retried after exactly the wait the server asked for: ``retry_after_headers``
+    names the service's own header for it (read before ``Retry-After``).
     """
 
     def __init__(
@@ -278,6 +289,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         user_agent_extra: str | None = None,
         on_response: OnResponse | None = None,
+        retry_after_headers: Sequence[str] = (),
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -289,6 +301,7 @@ class HttpClient:
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
         self.on_response = on_response
+        self.retry_after_headers = tuple(retry_after_headers)
         self._secrets: list[str] = [s for s in secrets if s]
         self._sleep = sleep
         self._own_session = session is None
@@ -426,7 +439,8 @@ class HttpClient:
         self._observe(method, path, response.status_code, seconds)
         logger.debug("%s %s -> %d in %.3fs", method, self.redact(url), response.status_code,
                      seconds)
-        raise_for_status(response, self.service, secrets=self._secrets)
+        raise_for_status(response, self.service, secrets=self._secrets,
+                         retry_after_headers=self.retry_after_headers)
         return response
 
     def _observe(self, method: str, path: str, status: int | None, seconds: float) -> None:

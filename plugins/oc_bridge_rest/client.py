@@ -54,6 +54,8 @@ class WarehouseClient:
             config.base_url, service=service,
             timeout=(config.timeout.connect, config.timeout.read), headers=headers,
             secrets=secrets, max_attempts=config.max_attempts, session=session, sleep=sleep,
+            retry_after_headers=(config.rate_limit.retry_after_header,)
+            if config.rate_limit is not None else (),
         )
         if self.limiter is not None:
             self.http.session.hooks["response"].append(self._observe)
