@@ -176,11 +176,15 @@ class ShipmentReport(_Frozen):
 
 
 class InboundProblem(_Frozen):
-    """Something an adapter could not read (a bad row, a bad file): kept for a human."""
+    """Something an adapter could not read (a bad row, a bad file, one unreadable record):
+    kept for a human as one parked item per distinct ``source``, with the order when the
+    adapter could tell which (``order_reference``, ``order_number``)."""
 
     source: str
     message: str
     raw: Mapping[str, Any] | None = None
+    order_reference: str | None = None
+    order_number: str | None = None
 
 
 class ShipmentPull(BaseModel):
@@ -196,6 +200,9 @@ class ShipmentPull(BaseModel):
     problems: list[InboundProblem] = Field(default_factory=list)
     cursor: str | None = None
     handle: Any = None
+    #: Why the read stopped early (e.g. page 3 failed), None when complete. What was read is
+    #: still reported and ``cursor`` covers only that; the engine counts the pull as failed.
+    incomplete: str | None = None
 
 
 class ShipmentOutcome(_Frozen):

@@ -90,6 +90,9 @@ class ShipmentPuller:
         for report in pull.shipments:
             handled.add((instance, report.shipment_key))
             outcomes.append(self.reporter.report(instance, report, summary))
+        if pull.incomplete:
+            summary.add_failed(f"{instance}: reading shipments stopped early: {pull.incomplete}")
+            log.warning("%s: reading shipments stopped early: %s", instance, pull.incomplete)
         if self.ctx.dry_run:
             if pull.shipments or pull.problems:
                 self.ctx.plan(summary, f"acknowledge {len(pull.shipments)} shipment(s) and "
@@ -107,5 +110,7 @@ class ShipmentPuller:
     def _park_inbound(self, instance: str, problem: InboundProblem,
                       summary: SyncSummary) -> None:
         payload = json.dumps(dict(problem.raw), default=str) if problem.raw else None
+        order = problem.order_number or problem.order_reference
         self.ctx.parked(summary, ParkedKind.INBOUND, problem.source, instance=instance,
-                        reason=f"{problem.source}: {problem.message}", payload=payload)
+                        reason=f"{problem.source}: {problem.message}", payload=payload,
+                        order_number=order)

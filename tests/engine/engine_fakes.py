@@ -39,6 +39,7 @@ class FakeAdapter(Adapter):
         self.delivery_dates: dict[str, date | datetime] = {}
         self.reports: list[ShipmentReport] = []
         self.problems: list[InboundProblem] = []
+        self.incomplete: str | None = None
         self.acknowledged: list[list[ShipmentOutcome]] = []
 
     def _maybe_fail(self, method: str) -> None:
@@ -65,8 +66,8 @@ class FakeAdapter(Adapter):
         self.calls.append(("fetch", cursor))
         self._maybe_fail("fetch")
         pull = ShipmentPull(shipments=list(self.reports), problems=list(self.problems),
-                            cursor=f"c{len(self.calls)}")
-        self.reports, self.problems = [], []
+                            cursor=f"c{len(self.calls)}", incomplete=self.incomplete)
+        self.reports, self.problems, self.incomplete = [], [], None
         return pull
 
     def acknowledge_shipments(self, pull: ShipmentPull,

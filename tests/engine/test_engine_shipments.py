@@ -239,3 +239,24 @@ def test_dry_run_reports_nothing(make_engine: Engine, adapter: FakeAdapter, sand
     assert any(p.startswith("report shipment P1") for p in summary.planned)
     assert shipments(sandbox, order) == [] and adapter.acknowledged == []
     assert store.counts() == before and store.get_cursor("shipments:wh") is None
+
+
+def test_unreadable_records_are_parked_one_each_with_their_order(
+        make_engine: Engine, adapter: FakeAdapter, sandbox: Sandbox, order: dict[str, Any],
+        store: SqliteStore) -> None:
+    """Issue 10 §3: every unreadable record of one pull is its own parked item naming its
+    order; a pull that stopped early still reports what it read and counts as failed."""
+    adapter.reports = [report(order)]
+    adapter.problems = [
+        InboundProblem(source="rest:wh poll shipment 7", message="a line has no valid quantity",
+                       raw={"id": 7}, order_number="OC-7"),
+        InboundProblem(source="rest:wh poll shipment 8", message="no shipment id",
+                       raw={"id": 8}, order_reference="ref-8"),
+    ]
+    adapter.incomplete = "page 3: HTTP 503"
+    summary = make_engine().pull_shipments()
+    assert summary.shipments_reported == 1 and summary.parked == 2 and summary.failed == 1
+    parked = store.list_parked()
+    assert [(p.reference, p.order_number) for p in parked] == [
+        ("rest:wh poll shipment 7", "OC-7"), ("rest:wh poll shipment 8", "ref-8")]
+    assert store.get_cursor("shipments:wh")  # the cursor covers what was read
