@@ -18,15 +18,28 @@ from typing import Any, ClassVar
 import requests
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
-from oc_bridge.canonical import FulfilmentOrder, ShipmentPull, StockLevel, SubmitResult
-from oc_bridge.errors import ConfigurationError, MalformedResponseError, OcBridgeError
+from oc_bridge.canonical import (
+    FulfilmentOrder,
+    InboundProblem,
+    ShipmentPull,
+    StockLevel,
+    SubmitResult,
+)
+from oc_bridge.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    MalformedResponseError,
+    OcBridgeError,
+    PermanentError,
+    TransientError,
+)
 from oc_bridge_rest.client import WarehouseClient
 from oc_bridge_rest.config import RestWmsConfig, parse_rest_config
-from oc_bridge_rest.config_feeds import PollShipmentsConfig, ShipmentFields
+from oc_bridge_rest.config_feeds import LinesRequestConfig, PollShipmentsConfig, ShipmentFields
 from oc_bridge_rest.extract import ExpressionProblem, as_int, as_text, search
 from oc_bridge_rest.orders import OrderFlow
-from oc_bridge_rest.pagination import Paginator, id_key
-from oc_bridge_rest.shipments import ShipmentMapper, flatten
+from oc_bridge_rest.pagination import Paginator, id_key, response_json
+from oc_bridge_rest.shipments import FetchLines, ShipmentMapper, flatten
 from oc_bridge_rest.signatures import (
     WebhookSignatureError,
     verify_hmac,
@@ -112,40 +125,77 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
 
     def _mapper(self, fields: ShipmentFields) -> ShipmentMapper:
         return ShipmentMapper(self.instance, fields, by_external_id=self.store.by_external_id,
-                              by_reference=self.store.get)
+                              by_reference=self.store.get, fetch_lines=self._lines_fetcher())
 
-    def _read_all(self, spec: Any, since: str | None, extra: dict[str, Any], what: str
-                  ) -> tuple[list[Any], Paginator]:
+    def _lines_fetcher(self) -> FetchLines:
+        """Sends ``lines.request`` for a record; one answer per distinct request per read
+        (several shipments of one picklist ask once)."""
+        answers: dict[tuple[str, str], Any] = {}
+
+        def fetch(request: LinesRequestConfig, record: Any) -> Any:
+            context = {"record": record, "instance": self.instance}
+            path, query, headers, body = self.client.render_request(request, context)
+            key = (path, json.dumps(query, sort_keys=True))
+            if key not in answers:
+                response = self.client.send(request.method, path, params=query, json=body,
+                                            headers=headers or None)
+                answers[key] = response_json(response, f"{self.instance} lines of a shipment")
+            return answers[key]
+        return fetch
+
+    def _paginator(self, spec: Any, since: str | None, what: str
+                   ) -> tuple[Paginator, str, dict[str, Any]]:
         context = {"cursor": since, "instance": self.instance}
         path, query, _headers, _body = self.client.render_request(spec, context)
         paginator = Paginator(self.client.get, spec.pagination, records=spec.records,
                               what=what, since=since)
-        records: list[Any] = []
-        for page in paginator.pages(path, {**query, **extra}):
-            records.extend(page)
-        return records, paginator
+        return paginator, path, query
 
     def fetch_shipments(self, cursor: str | None) -> ShipmentPull:
-        """Shipments since ``cursor`` from the ``poll_shipments`` list, every page."""
+        """Shipments since ``cursor`` from the ``poll_shipments`` list, every page.
+
+        Records are read page by page. When a page (or a record's follow-up request) fails,
+        what was read before it is still returned, with ``incomplete`` saying why and a cursor
+        that covers only the records read; every record read is reported, skipped by a
+        configured rule, or returned as a problem of its own.
+        """
         spec = self.config.poll_shipments
         if spec is None:
             return super().fetch_shipments(cursor)
         started = datetime.fromtimestamp(self.wall_clock(), tz=UTC)
-        extra: dict[str, Any] = {}
         by_paging = spec.pagination.style == "since_id"
+        paginator, path, query = self._paginator(spec, cursor if by_paging else None,
+                                                 f"{self.instance} shipments")
         if spec.cursor is not None and cursor and not by_paging:
-            extra[spec.cursor.param] = cursor
+            query[spec.cursor.param] = cursor
+        mapper = self._mapper(spec.fields)
+        source = f"rest:{self.instance} poll"
+        pull = ShipmentPull()
+        read: list[Any] = []
         try:
-            records, paginator = self._read_all(spec, cursor if by_paging else None, extra,
-                                                f"{self.instance} shipments")
-            flat = flatten(records, spec.sub_records)
-            mapped = self._mapper(spec.fields).map(flat, f"rest:{self.instance} poll")
-            new_cursor = paginator.since if by_paging else self._cursor(spec, flat, cursor,
-                                                                        started)
-        except ExpressionProblem as exc:
-            raise MalformedResponseError(f"{self.instance} shipments: {exc}") from exc
-        return ShipmentPull(shipments=mapped.shipments, problems=mapped.problems,
-                            cursor=new_cursor)
+            for page in paginator.pages(path, query):
+                for record in flatten(page, spec.sub_records):
+                    found = mapper.read(record, source)
+                    if isinstance(found, InboundProblem):
+                        pull.problems.append(found)
+                    elif found is not None:
+                        pull.shipments.append(found)
+                    read.append(record)
+        except (ExpressionProblem, TransientError, PermanentError, AuthenticationError) as exc:
+            failure = exc if isinstance(exc, OcBridgeError) else MalformedResponseError(
+                f"{self.instance} shipments: {exc}")
+            if not read:
+                if failure is exc:
+                    raise
+                raise failure from exc
+            pull.incomplete = str(failure)
+        if by_paging:
+            pull.cursor = paginator.since
+        elif pull.incomplete and spec.cursor is not None and spec.cursor.type == "date":
+            pull.cursor = cursor  # a date cannot say "up to here": read it all again next time
+        else:
+            pull.cursor = self._cursor(spec, read, cursor, started)
+        return pull
 
     def _cursor(self, spec: PollShipmentsConfig, records: list[Any], old: str | None,
                 started: datetime) -> str | None:
@@ -159,15 +209,14 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
         candidates = [i for i in ids if i] + ([old] if old else [])
         return max(candidates, key=id_key, default=None)
 
-    def handle_webhook(self, headers: Mapping[str, str], body: bytes, *,
-                       now: float | None = None) -> ShipmentPull:
-        """Verify a pushed delivery's signature and read the shipments in it.
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       now: float | None = None) -> tuple[Any, str | None]:
+        """Check a pushed delivery's signature and parse it; ``(payload, event id)``. Sends
+        nothing to the warehouse (the daemon calls this while the sender waits).
 
         Raises :class:`~oc_bridge_rest.signatures.WebhookSignatureError` (a
         ``PermanentError``) when the signature is missing, wrong or stale, and
-        ``MalformedResponseError`` when the body is not JSON. ``handle`` of the result holds
-        ``{"event_id": ...}`` (Standard Webhooks ``webhook-id`` or the ``event_id``
-        expression) for dedupe by the caller.
+        ``MalformedResponseError`` when the body is not JSON.
         """
         spec = self.config.webhook
         if spec is None or not spec.enabled:
@@ -185,13 +234,30 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
             payload = json.loads(body)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise MalformedResponseError(f"{self.instance} webhook: body is not JSON") from exc
+        try:
+            if spec.event_id is not None:
+                event_id = as_text(search(spec.event_id, payload)) or event_id
+        except ExpressionProblem as exc:
+            raise MalformedResponseError(f"{self.instance} webhook: {exc}") from exc
+        return payload, event_id
+
+    def handle_webhook(self, headers: Mapping[str, str], body: bytes, *,
+                       now: float | None = None) -> ShipmentPull:
+        """Verify a pushed delivery (:meth:`verify_webhook`) and read the shipments in it
+        (with ``lines.request``, one follow-up request per shipment; a transient failure of
+        it is raised so the delivery is read again later).
+
+        ``handle`` of the result holds ``{"event_id": ...}`` (Standard Webhooks
+        ``webhook-id`` or the ``event_id`` expression) for dedupe by the caller.
+        """
+        payload, event_id = self.verify_webhook(headers, body, now=now)
+        spec = self.config.webhook
+        assert spec is not None  # verify_webhook refused otherwise
         fields = spec.fields or (self.config.poll_shipments.fields
                                  if self.config.poll_shipments else None)
         if fields is None:  # excluded by validation; kept for type narrowing
             raise ConfigurationError(f"adapters.{self.instance}.webhook.fields is missing")
         try:
-            if spec.event_id is not None:
-                event_id = as_text(search(spec.event_id, payload)) or event_id
             found = search(spec.records, payload)
             records = found if isinstance(found, list) else [found] if found else []
             flat = flatten(records, spec.sub_records)
@@ -210,7 +276,8 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
             yield from super().fetch_stock()
             return
         as_of = datetime.fromtimestamp(self.wall_clock(), tz=UTC)
-        records, _ = self._read_all(spec, None, {}, f"{self.instance} stock")
+        paginator, path, query = self._paginator(spec, None, f"{self.instance} stock")
+        records = [r for page in paginator.pages(path, query) for r in page]
         for record in records:
             try:
                 sku = as_text(search(spec.sku, record))
@@ -232,16 +299,47 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
 
     def check(self) -> list[str]:
         """Reads the first page of the shipment (or stock) list to prove the base URL and the
-        credentials work; changes nothing."""
+        credentials work, then reads the first shipment records on it with the field map (its
+        lines request included) to prove the fields exist; changes nothing."""
         spec = self.config.poll_shipments or self.config.poll_stock
         if spec is None:
             return []
         try:
             path, query, _h, _b = self.client.render_request(spec, {"cursor": None,
                                                                      "instance": self.instance})
-            self.client.send(spec.method, path, params=query)
-        except OcBridgeError as exc:
+            response = self.client.send(spec.method, path, params=query)
+            if isinstance(spec, PollShipmentsConfig):
+                return self._check_fields(spec, response_json(response, "shipment list"))
+        except (OcBridgeError, ExpressionProblem) as exc:
             return [f"adapters.{self.instance}: {exc}"]
+        return []
+
+    def _check_fields(self, spec: PollShipmentsConfig, body: Any) -> list[str]:
+        """Problems of the field map on the first shipment records (none: nothing to say)."""
+        key = f"adapters.{self.instance}.poll_shipments"
+        found = search(spec.records, body)
+        records = flatten(found if isinstance(found, list) else [], spec.sub_records)
+        fields = spec.fields
+        for record in records[:20]:
+            if fields.skip and search(fields.skip, record):
+                continue
+            problems = []
+            if as_text(search(fields.shipment_id, record)) is None:
+                problems.append(f"{key}.fields.shipment_id: nothing at {fields.shipment_id!r} "
+                                "in the first shipment record")
+            spec_lines = fields.lines
+            if spec_lines is not None:
+                source = record
+                if spec_lines.request is not None:
+                    source = self._lines_fetcher()(spec_lines.request, record)
+                items = search(spec_lines.records, source)
+                if not isinstance(items, list) or not items:
+                    problems.append(f"{key}.fields.lines.records: no list at "
+                                    f"{spec_lines.records!r} for the first shipment record")
+                elif as_int(search(spec_lines.quantity, items[0])) is None:
+                    problems.append(f"{key}.fields.lines.quantity: no number at "
+                                    f"{spec_lines.quantity!r} in its first line")
+            return problems
         return []
 
     def close(self) -> None:
@@ -252,5 +350,4 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
         self.client.close()
         if "store" in self.__dict__:
             self.store.close()
-
 

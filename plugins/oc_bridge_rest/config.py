@@ -137,7 +137,9 @@ class TimeoutConfig(Strict):
 class RateLimitConfig(Strict):
     """Client-side pacing: at most ``requests`` per ``per_seconds`` (sliding window), plus the
     warehouse's headers: when ``remaining_header`` drops to ``reserve`` or below, wait for
-    ``reset_header`` (seconds, or an epoch time when ``reset_is = "epoch"``)."""
+    ``reset_header`` (seconds, or an epoch time when ``reset_is = "epoch"``; without it, one
+    window). A 429 is retried after the seconds in ``retry_after_header`` (ShipBob:
+    ``x-retry-after``; standard ``Retry-After`` is always read too)."""
 
     requests: int = Field(ge=1)
     per_seconds: float = Field(60.0, gt=0)
@@ -209,7 +211,7 @@ def parse_rest_config(instance: str, options: Mapping[str, Any]) -> RestWmsConfi
     try:
         merged = merge_profile(options)
     except ProfileProblem as exc:
-        raise SettingsError([SettingProblem(f"adapters.{instance}.profile", str(exc))]) from exc
+        raise SettingsError([SettingProblem(f"adapters.{instance}.{exc.key}", str(exc))]) from exc
     try:
         return RestWmsConfig.model_validate(merged)
     except ValidationError as exc:

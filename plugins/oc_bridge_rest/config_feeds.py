@@ -15,10 +15,11 @@ from oc_bridge_rest.config_base import (
     Strict,
     raise_if_any,
 )
-from oc_bridge_rest.templating import POLL_REQUEST
+from oc_bridge_rest.templating import POLL_REQUEST, RECORD_REQUEST
 
 __all__ = [
     "CursorConfig",
+    "LinesRequestConfig",
     "PaginationConfig",
     "PollShipmentsConfig",
     "PollStockConfig",
@@ -27,7 +28,8 @@ __all__ = [
     "WebhookConfig",
 ]
 
-PagingStyle = Literal["none", "page", "offset", "cursor", "link", "header", "since_id"]
+PagingStyle = Literal["none", "page", "offset", "cursor", "next_url", "link", "header",
+                      "since_id"]
 _DEFAULT_PARAM = {"page": "page", "offset": "offset", "cursor": "cursor", "header": "page",
                   "since_id": "since_id"}
 
@@ -40,6 +42,9 @@ class PaginationConfig(Strict):
     - ``offset``: ``param`` (offset), plus ``size_param`` = ``size`` when the warehouse takes a
       page size (Picqer does not: its pages hold 100); stops at a page shorter than ``size``.
     - ``cursor``: ``next_token`` (expression over the body) goes into ``param``; stops when null.
+    - ``next_url``: ``next_url`` (expression over the body, default ``next``) is the URL of the
+      next page (Django REST framework style ``{"next": url, "results": [...]}``); it is
+      requested exactly as given (a relative one against the current URL); stops when null.
     - ``link``: follows the ``Link: <url>; rel="next"`` header.
     - ``header``: ``header`` (e.g. ``next-page``) holds the next URL or path, or a token that
       goes into ``param``.
@@ -53,6 +58,7 @@ class PaginationConfig(Strict):
     first_page: int = Field(1, ge=0)
     total_pages: Expression | None = None
     next_token: Expression | None = None
+    next_url: Expression = "next"
     header: str = "next-page"
     id: Expression | None = None
     max_pages: int = Field(1000, ge=1, description="Safety stop for one poll.")
@@ -85,10 +91,19 @@ class CursorConfig(Strict):
     field: Expression | None = None
 
 
+class LinesRequestConfig(RequestConfig):
+    """A follow-up request per shipment record whose answer holds the shipment's lines (Picqer:
+    the picklist). Its templates see ``record`` (the shipment record) and ``instance``."""
+
+    template_kind: ClassVar[str] = RECORD_REQUEST
+
+
 class ShippedLinesMap(Strict):
     """Where a shipment's lines are: ``records`` (the list) and per line ``sku`` and/or
-    ``line_ref`` and ``quantity``."""
+    ``line_ref`` and ``quantity``. With ``request``, ``records`` is read from that request's
+    answer instead of from the shipment record."""
 
+    request: LinesRequestConfig | None = None
     records: Expression
     sku: Expression | None = None
     line_ref: Expression | None = None
@@ -118,6 +133,9 @@ class ShipmentFields(Strict):
     tracking_url: Expression | None = None
     weight_grams: Expression | None = None
     skip: Expression | None = Field(None, description="Truthy: ignore the record (cancelled).")
+    unknown_orders: Literal["park", "skip"] = Field(
+        "park", description="A shipment of an order this adapter did not submit (another "
+        "sales channel's): park it for a human, or skip it.")
     lines: ShippedLinesMap | None = None
 
     @model_validator(mode="after")

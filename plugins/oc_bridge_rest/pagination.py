@@ -1,4 +1,4 @@
-"""Reading every page of a warehouse list endpoint, in the six paging styles warehouses use.
+"""Reading every page of a warehouse list endpoint, in the paging styles warehouses use.
 
 :class:`Paginator` sends the first request with the configured query, then follows the style
 (see :class:`~oc_bridge_rest.config_feeds.PaginationConfig`) until the last page, yielding the
@@ -77,7 +77,7 @@ class Paginator:
             params[spec.param_name] = offset
         elif spec.style == "since_id" and self.since is not None:
             params[spec.param_name] = self.since
-        if spec.size_param and spec.style in ("page", "offset", "since_id", "cursor"):
+        if spec.size_param and spec.style in ("page", "offset", "since_id", "cursor", "next_url"):
             params[spec.size_param] = spec.size
         while True:
             response = self.fetch(url, params)
@@ -137,6 +137,9 @@ class Paginator:
                 return None
             following[spec.param_name] = largest
             return url, following
+        if spec.style == "next_url":
+            target = as_text(search(spec.next_url, body))
+            return (urljoin(response.url, target), {}) if target and records else None
         if spec.style == "link":
             target = response.links.get("next", {}).get("url")
             return (urljoin(response.url, target), {}) if target else None

@@ -5,6 +5,10 @@
 own. The profile's keys are defaults: the adapter table is deep-merged over them, so a table
 only holds what differs (credentials, the ``User-Agent`` contact, a field or two). Arrays are
 replaced, not appended.
+
+``unset = ["poll_shipments.fields.lines", "webhook"]`` removes those keys (dotted paths) from
+the profile before the merge: to drop a default, or to replace a table as a whole rather than
+merge into it (unset it, then give your own).
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ProfileProblem", "bundled_profiles", "load_profile", "merge_profile"]
+__all__ = ["ProfileProblem", "bundled_profiles", "load_profile", "merge_profile", "unset_keys"]
 
 
 class ProfileProblem(ValueError):
-    """The named profile does not exist or is not valid TOML."""
+    """The named profile does not exist or is not valid TOML, or ``unset`` names a key the
+    profile does not have; ``key`` is the adapter-table key at fault."""
+
+    def __init__(self, message: str, key: str = "profile") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def bundled_profiles() -> list[str]:
@@ -59,11 +68,42 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
+def unset_keys(profile: dict[str, Any], paths: Any) -> dict[str, Any]:
+    """``profile`` without the dotted ``paths``; a path the profile does not have is a
+    :class:`ProfileProblem` (a typo would otherwise silently keep the default)."""
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        raise ProfileProblem("must be a list of dotted key paths", "unset")
+    for path in paths:
+        node: Any = profile
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or parts[-1] not in node:
+            raise ProfileProblem(f"{path!r} is not a key of the profile", "unset")
+        node[parts[-1]] = _UNSET
+    return _drop_unset(profile)
+
+
+_UNSET = object()
+
+
+def _drop_unset(table: dict[str, Any]) -> dict[str, Any]:
+    return {k: _drop_unset(v) if isinstance(v, dict) else v
+            for k, v in table.items() if v is not _UNSET}
+
+
 def merge_profile(options: Mapping[str, Any]) -> dict[str, Any]:
-    """``options`` deep-merged over the profile it names (unchanged without ``profile``)."""
+    """``options`` deep-merged over the profile it names (unchanged without ``profile``),
+    after removing the profile keys listed in ``unset``."""
     name = options.get("profile")
+    rest = {k: v for k, v in options.items() if k != "unset"}
     if not name:
-        return dict(options)
+        if "unset" in options:
+            raise ProfileProblem("needs a profile to remove keys from", "unset")
+        return rest
     if not isinstance(name, str):
         raise ProfileProblem("must be a profile name or a path to a .toml file")
-    return deep_merge(load_profile(name), options)
+    profile = load_profile(name)
+    if "unset" in options:
+        profile = unset_keys(profile, options["unset"])
+    return deep_merge(profile, rest)

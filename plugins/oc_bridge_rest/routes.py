@@ -1,6 +1,6 @@
 """The daemon route for pushed warehouse deliveries: ``POST /webhooks/rest/<instance>``.
 
-The signature is verified before anything is stored (``handle_webhook`` raises
+The signature is verified before anything is stored (``verify_webhook`` raises
 ``WebhookSignatureError`` → 401); a verified delivery is stored raw in the daemon's inbox with
 the headers verification needs, then answered 200. A worker re-runs ``handle_webhook`` on the
 stored delivery and reports its shipments through the engine's shipment path.
@@ -38,7 +38,7 @@ def add_routes(router: Any, context: Any) -> None:
             return Response.json(404, {"error": "not found"})
         headers = dict(request.headers.items())
         try:
-            adapter.handle_webhook(headers, request.body)
+            adapter.verify_webhook(headers, request.body)
         except WebhookSignatureError:
             context.count(source, "delivery", "bad_signature")
             return Response.json(401, {"error": "invalid signature"})

@@ -24,6 +24,7 @@ from oc_bridge.canonical import FulfilmentAddress, FulfilmentLine, FulfilmentOrd
 __all__ = [
     "ORDER_REQUEST",
     "POLL_REQUEST",
+    "RECORD_REQUEST",
     "TemplateProblem",
     "check_syntax",
     "order_data",
@@ -139,6 +140,15 @@ def sample_order() -> FulfilmentOrder:
 #: Which variables a template may use, by the kind of request it belongs to.
 ORDER_REQUEST = "order"
 POLL_REQUEST = "poll"
+RECORD_REQUEST = "record"
+
+
+class _SampleRecord(dict[str, Any]):
+    """A stand-in warehouse record for load-time renders: any field exists (the real field
+    names are the warehouse's, unknown here); the value is a number-like text."""
+
+    def __missing__(self, key: str) -> Any:
+        return "1"
 
 
 def sample_context(kind: str = ORDER_REQUEST) -> dict[str, Any]:
@@ -146,8 +156,12 @@ def sample_context(kind: str = ORDER_REQUEST) -> dict[str, Any]:
 
     Order requests (create, look-up, after-create, update, cancel) see ``order``,
     ``external_id`` (None before the warehouse gave one) and ``reason`` (cancel only);
-    polls (shipments, stock) see ``cursor`` (None on the first poll). Both see ``instance``.
+    polls (shipments, stock) see ``cursor`` (None on the first poll); a follow-up request of
+    one shipment record (``lines.request``) sees ``record`` (the record as the warehouse sent
+    it, its parent as ``record._parent`` with ``sub_records``). All see ``instance``.
     """
+    if kind == RECORD_REQUEST:
+        return {"record": _SampleRecord(_parent=_SampleRecord()), "instance": "sample"}
     if kind == POLL_REQUEST:
         return {"cursor": "2026-11-27T10:15:00Z", "instance": "sample"}
     return {

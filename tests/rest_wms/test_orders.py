@@ -97,7 +97,7 @@ def test_picqer_rejection_is_permanent_and_creates_nothing(
 ) -> None:
     order = make_fulfilment_order(1)
     odd = order.model_copy(update={"lines": (FulfilmentLine(line_ref="x", quantity=1),)})
-    with pytest.raises(RejectedError, match="productcode required"):
+    with pytest.raises(RejectedError, match="idproduct or productcode"):
         picqer_adapter.submit_order(odd)
     assert picqer_fake.orders_received(order.reference) == 0
     assert picqer_adapter.store.get(order.reference) is None

@@ -77,6 +77,20 @@ def test_every_paging_style_reads_every_record_once(paged: Any, tmp_path: Path,
     assert pull.problems == []
 
 
+def test_next_url_in_the_body_is_followed_as_given(paged: Any, tmp_path: Path) -> None:
+    """Issue 11 §1: DRF-style ``{"next": url, "results": [...]}`` paging; the next URL (with
+    its own query) is requested exactly as given, never sent as a parameter."""
+    fake = paged("next_url", records())
+    options = generic_options(fake.base_url, {"style": "next_url", "next_url": "next"},
+                              records="results", query={"status": "shipped"})
+    adapter = build(options, tmp_path)
+    pull = adapter.fetch_shipments(None)
+    adapter.close()
+    assert [s.shipment_key for s in pull.shipments] == [f"rest:wms:{i}" for i in range(1, 9)]
+    assert fake.requests == [{"status": "shipped"}, {"cursor": "3", "sig": "s3"},
+                             {"cursor": "6", "sig": "s6"}]
+
+
 def test_exactly_full_last_page_stops_on_the_empty_one(paged: Any, tmp_path: Path) -> None:
     fake = paged("offset", records(6))
     adapter = build(generic_options(fake.base_url, PAGING["offset"]), tmp_path)

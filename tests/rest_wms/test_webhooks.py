@@ -117,8 +117,11 @@ def test_picqer_webhook_delivery(picqer_adapter: RestWmsAdapter,
     headers, body = picqer_fake.webhook_delivery(shipment, PICQER_HOOK_SECRET)
     pull = picqer_adapter.handle_webhook(headers, body)
     (report,) = pull.shipments
-    assert report.shipment_key == f"rest:picqer:{shipment['idshipment']}"
+    # Picqer shipments have no products: the lines come from the picklist, the key too.
+    assert report.shipment_key == f"rest:picqer:{shipment['idpicklist']}"
     assert report.order_ref == order.reference and report.tracking_number == "3SXYZ"
+    assert {(ln.sku, ln.quantity) for ln in report.lines} == {
+        (ln.sku, ln.quantity) for ln in order.lines}
     assert pull.handle == {"event_id": f"77:{shipment['idshipment']}"}
     with pytest.raises(WebhookSignatureError):
         picqer_adapter.handle_webhook(headers, body.replace(b"3SXYZ", b"3SXYY"))
@@ -134,11 +137,13 @@ def test_shipbob_standard_webhook_delivery(shipbob_adapter: RestWmsAdapter,
     shipbob_adapter.submit_order(order)
     shipbob_fake.ship(order, [(order.lines[0].line_ref, 1)], tracking_number="1Z1")
     shipbob_fake.ship(order, [(order.lines[1].line_ref, 2)], tracking_number="1Z2")
+    # order.shipped fires per shipment (its body, the shipment, is assumed: see SOURCES.md).
     headers, body = shipbob_fake.webhook_delivery(order.reference, SHIPBOB_HOOK_SECRET,
-                                                  msg_id="msg_abc")
+                                                  msg_id="msg_abc", shipment=1)
     pull = shipbob_adapter.handle_webhook(headers, body)
-    assert [s.tracking_number for s in pull.shipments] == ["1Z1", "1Z2"]
-    assert pull.shipments[1].lines[0].sku == order.lines[1].sku
+    assert [s.tracking_number for s in pull.shipments] == ["1Z2"]
+    assert [(ln.sku, ln.quantity) for ln in pull.shipments[0].lines] == [
+        (order.lines[1].sku, 2)]
     assert pull.handle == {"event_id": "msg_abc"}
     stale, body2 = shipbob_fake.webhook_delivery(order.reference, SHIPBOB_HOOK_SECRET,
                                                  timestamp=int(time.time()) - 600)

@@ -16,7 +16,8 @@ class FakePagedList(FakeWarehouse):
     ``page`` (``page``/``per_page``), ``offset`` (``offset``/``limit``), ``cursor``
     (``cursor``), ``next_url`` (Django REST framework: ``{"count", "next", "previous",
     "results"}`` with ``next`` a full URL), ``link`` (``Link`` header), ``header``
-    (``next-page`` header), ``since_id`` (``since_id``/``limit``) or ``none``. ``requests`` keeps each request's query."""
+    (``next-page`` header), ``since_id`` (``since_id``/``limit``) or ``none``. ``requests``
+    keeps each request's query."""
 
     def __init__(self, style: str, records: list[dict[str, Any]], size: int = 3) -> None:
         super().__init__()

@@ -128,7 +128,7 @@ class FakePicqer(FakeWarehouse):
             shipment.update(
                 idshipment=idshipment, idpicklist=idpicklist, idorder=picklist["idorder"],
                 provider=carrier, providername=carrier, public_providername=carrier,
-                carrier_key=(carrier or "").lower() or None, trackingcode=tracking_number,
+                carrier_key=carrier, trackingcode=tracking_number,
                 trackingurl=url, tracktraceurl=url, cancelled=False, created=_now(),
                 updated=_now(),
             )

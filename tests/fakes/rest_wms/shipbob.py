@@ -77,6 +77,8 @@ class FakeShipBob(FakeWarehouse):
         self.window = window
         self.clock = clock
         self._recent: deque[float] = deque()
+        self._forced: list[int] = []
+        self.throttled = 0
         self._next_create_delay = 0.0
         self._ids = iter(range(70001, 10**9))
         self._shipment_ids = iter(range(900001, 10**9))
@@ -219,16 +221,25 @@ class FakeShipBob(FakeWarehouse):
     def _touch(self, order: dict[str, Any]) -> None:
         order["_updated"] = datetime.now(UTC)
 
+    def throttle_next(self, retry_after: int) -> None:
+        """Answer the next request 429 (another tool of the same user spent the budget)."""
+        with self.lock:
+            self._forced.append(retry_after)
+
+    def _too_many(self, wait: int) -> FakeResponse:
+        self.throttled += 1
+        body = fixture("shipbob", "rate_limited")
+        body["message"] = f"Rate limit is exceeded. Try again in {wait} seconds."
+        return FakeResponse(429, body, {"x-retry-after": str(wait), "x-remaining-calls": "0"})
+
     def _throttle(self) -> FakeResponse | None:
+        if self._forced:
+            return self._too_many(self._forced.pop(0))
         now = self.clock()
         while self._recent and self._recent[0] <= now - self.window:
             self._recent.popleft()
         if len(self._recent) >= self.rate_limit:
-            wait = max(1, int(self._recent[0] + self.window - now + 0.999))
-            body = fixture("shipbob", "rate_limited")
-            body["message"] = f"Rate limit is exceeded. Try again in {wait} seconds."
-            return FakeResponse(429, body, {"x-retry-after": str(wait),
-                                            "x-remaining-calls": "0"})
+            return self._too_many(max(1, int(self._recent[0] + self.window - now + 0.999)))
         self._recent.append(now)
         return None
 
