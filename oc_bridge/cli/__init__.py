@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "oc_bridge.cli.parked_cmd",
     "oc_bridge.cli.run_cmd",
     "oc_bridge.cli.webhooks_cmd",
+    "oc_bridge.cli.adapters_cmd",
 )
 
 EPILOG = """\

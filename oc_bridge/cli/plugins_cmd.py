@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from oc_bridge.cli.env import CliEnv, ExitCode
 
-__all__ = ["add_parser", "run_plugins"]
+if TYPE_CHECKING:
+    from oc_bridge.plugins import PluginFailure
+
+__all__ = ["add_parser", "report_failures", "run_plugins"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +44,13 @@ def _text(info: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def report_failures(env: CliEnv, failures: Sequence[PluginFailure]) -> None:
+    """Print each plugin failure (plugin, distribution, cause) on stderr under a count."""
+    env.err(f"{len(failures)} plugin problem(s):")
+    for failure in failures:
+        env.err(f"  - {failure}")
+
+
 def run_plugins(args: argparse.Namespace, env: CliEnv) -> int:
     """Print the plugin report; exit 3 (PLUGINS) when any plugin failed, else 0."""
     from oc_bridge.plugins import PluginHost
@@ -58,7 +69,5 @@ def run_plugins(args: argparse.Namespace, env: CliEnv) -> int:
         for line in _text(info):
             env.out(line)
         if failed:
-            env.err(f"{len(host.failures)} plugin problem(s):")
-            for failure in host.failures:
-                env.err(f"  - {failure}")
+            report_failures(env, host.failures)
     return ExitCode.PLUGINS if failed else ExitCode.OK
