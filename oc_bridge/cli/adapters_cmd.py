@@ -7,6 +7,7 @@ pydantic ``Config`` model), for editors, generated docs and config validation el
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import textwrap
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_adapters)
 
 
-def _settings_keys(cls: type[Adapter]) -> list[dict[str, Any]]:
+def _settings_keys(cls: type[Adapter[Any]]) -> list[dict[str, Any]]:
     keys = []
     for key, field in cls.Config.model_fields.items():
         if key in ("type", "enabled"):
@@ -50,11 +51,18 @@ def _settings_keys(cls: type[Adapter]) -> list[dict[str, Any]]:
     return keys
 
 
+def _narrows_per_instance(cls: type[Adapter[Any]]) -> bool:
+    """True when the class overrides ``capabilities_for`` (an instance may have fewer)."""
+    return inspect.getattr_static(cls, "capabilities_for") is not inspect.getattr_static(
+        Adapter, "capabilities_for")
+
+
 def adapter_types(host: PluginHost) -> list[dict[str, Any]]:
     """One dict per adapter type of ``host``, sorted by type: ``type``, ``class``, ``plugin``,
-    ``distribution``, ``capabilities`` (sorted values), ``config`` (the model's qualified
-    name) and ``settings`` (``key``, ``required``, ``description`` per table key, without the
-    common ``type``/``enabled``)."""
+    ``distribution``, ``capabilities`` (sorted values: what the type can do),
+    ``capabilities_depend_on_settings`` (True when an instance may have fewer), ``config``
+    (the model's qualified name) and ``settings`` (``key``, ``required``, ``description`` per
+    table key, without the common ``type``/``enabled``)."""
     owners: dict[str, tuple[str, str | None]] = {}
     for plugin in host.plugins_info():
         for type_name in plugin["adapters"]:
@@ -68,6 +76,7 @@ def adapter_types(host: PluginHost) -> list[dict[str, Any]]:
             "plugin": plugin_name,
             "distribution": distribution,
             "capabilities": sorted(c.value for c in cls.capabilities),
+            "capabilities_depend_on_settings": _narrows_per_instance(cls),
             "config": f"{cls.Config.__module__}.{cls.Config.__qualname__}",
             "settings": _settings_keys(cls),
         })
@@ -85,7 +94,10 @@ def _text(types: list[dict[str, Any]]) -> list[str]:
             origin += f", {entry['distribution']}"
         lines.append(f"{entry['type']}  ({entry['class']}; plugin {origin})")
         keys = [s["key"] + ("*" if s["required"] else "") for s in entry["settings"]]
-        for label, values in (("capabilities", entry["capabilities"]), ("settings", keys)):
+        capabilities = list(entry["capabilities"])
+        if entry["capabilities_depend_on_settings"] and capabilities:
+            capabilities[-1] += " (some depend on the settings)"
+        for label, values in (("capabilities", capabilities), ("settings", keys)):
             lines.extend(textwrap.wrap(", ".join(values) or "none", width=_WIDTH,
                                        initial_indent=f"  {label}: ",
                                        subsequent_indent="      "))

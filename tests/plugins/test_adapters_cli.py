@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from oc_bridge_csv.config import CsvConfig
+from oc_bridge_shipstation import ShipStationAdapter
 from plugin_helpers import FakeEntryPoint, adapter_plugin, make_adapter_class
 
 from oc_bridge.cli import CliEnv, ExitCode, main
@@ -26,7 +27,7 @@ def test_adapters_json_lists_every_type_with_capabilities_and_settings() -> None
     data = json.loads(out)
     assert data["ok"] is True and data["failures"] == []
     types = {entry["type"]: entry for entry in data["adapters"]}
-    assert sorted(types) == ["csv", "rest", "shipstation"]
+    assert {"csv", "rest", "shipstation"} <= set(types)  # and any adapter installed beside
     csv = types["csv"]
     assert csv["class"] == "oc_bridge_csv.adapter.CsvAdapter"
     assert csv["plugin"] == "csv" and csv["distribution"].startswith("oc-bridge ")
@@ -37,7 +38,9 @@ def test_adapters_json_lists_every_type_with_capabilities_and_settings() -> None
     assert settings["delimiter"]["required"] is False
     assert "type" not in settings and "enabled" not in settings
     assert set(settings) == set(CsvConfig.model_fields) - {"type", "enabled"}
-    assert "stock_levels" not in types["shipstation"]["capabilities"]
+    shipstation = types["shipstation"]
+    assert shipstation["capabilities"] == sorted(c.value for c in ShipStationAdapter.capabilities)
+    assert csv["capabilities_depend_on_settings"] is True  # stock and invoices need folders
 
 
 def test_adapters_text_marks_required_settings() -> None:
@@ -45,6 +48,7 @@ def test_adapters_text_marks_required_settings() -> None:
     assert code == ExitCode.OK
     assert "csv  (oc_bridge_csv.adapter.CsvAdapter; plugin csv, oc-bridge" in out
     assert "outbound_dir*" in out and "api_key*" in out
+    assert "(some depend on the settings)" in out.split("rest  (")[0]  # csv's
     assert all(len(line) <= 100 for line in out.splitlines() if line.startswith(" "))
 
 
@@ -61,7 +65,7 @@ def test_schema_of_an_unknown_type_names_the_installed_ones() -> None:
     code, out, err = run(["adapters", "--schema", "acme"])
     assert code == ExitCode.ERROR
     assert out == ""
-    assert "no adapter type 'acme' (installed types: csv, rest, shipstation)" in err
+    assert "no adapter type 'acme' (installed types: csv, rest, shipstation" in err
 
 
 def test_a_failed_plugin_is_reported_and_exits_3(entry_points: Callable[..., None]) -> None:
@@ -73,6 +77,7 @@ def test_a_failed_plugin_is_reported_and_exits_3(entry_points: Callable[..., Non
     data = json.loads(out)
     toy_entry = next(e for e in data["adapters"] if e["type"] == "toy")
     assert toy_entry["distribution"] == "acme-toy 1.2.3"
+    assert toy_entry["capabilities_depend_on_settings"] is False
     assert toy_entry["settings"] == [
         {"key": "colour", "required": False, "description": None},
         {"key": "size", "required": False, "description": None},
