@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint pytest bench clean
+.PHONY: setup demo test lint pytest adapter-packages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ pytest: setup
 	$(BIN)/pytest -q
 
 test: lint pytest
+
+# adapters as separate distributions: scaffold one, pip install -e it and the example, run
+# their tests, ruff and mypy --strict (CI runs this after `make test`)
+adapter-packages: setup
+	VENV=$(VENV) bash .ci/adapter-packages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

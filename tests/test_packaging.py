@@ -62,7 +62,7 @@ def test_the_wheel_holds_shipped_code_only(wheel: Path) -> None:
     assert not [n for n in names if "fakes" in n or "conftest" in n or "/tests/" in n]
     for data_file in ("oc_bridge/py.typed", "oc_bridge/orderchamp/operations/Order.graphql",
                       "oc_bridge/sandbox/schema.graphql", "oc_bridge_rest/profiles/picqer.toml",
-                      "oc_bridge_csv/py.typed"):
+                      "oc_bridge_csv/py.typed", "oc_bridge/scaffold/templates/adapter.py.jinja"):
         assert data_file in names
     assert "[oc_bridge]\ncsv = oc_bridge_csv\nrest = oc_bridge_rest\n" in entry_points
 
@@ -85,6 +85,10 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_the_demo(
     adapters = _run([venv / "bin" / "oc-bridge", "adapters", "--json"], cwd=tmp_path)
     assert [a["type"] for a in json.loads(adapters.stdout)["adapters"]] == [
         "csv", "rest", "shipstation"]
+
+    # the scaffold's templates are package data: they must load from the installed wheel
+    _run([venv / "bin" / "oc-bridge", "new-adapter", "acme", "--dir", tmp_path / "acme"])
+    assert (tmp_path / "acme" / "src" / "oc_bridge_acme" / "adapter.py").is_file()
 
     demo = _run([venv / "bin" / "oc-bridge", "demo", "--orders", "5", "--dir", tmp_path / "demo"],
                 cwd=tmp_path)
