@@ -25,6 +25,7 @@ __all__ = [
     "InventoryLevel",
     "Invoice",
     "Order",
+    "OrderChange",
     "OrderProduct",
     "OrderStatus",
     "ProductVariant",
@@ -232,6 +233,16 @@ class Order(OrderchampModel):
             and not self.is_cancelled
             and self.status not in (OrderStatus.CANCELLED, OrderStatus.CANCELLATION_REQUESTED)
         )
+
+
+class OrderChange(OrderchampModel):
+    """What reconciliation's cheap first step reads of an order: enough to compare it with the
+    ledger and to size the fetch of its details."""
+
+    id: str
+    updated_at: AwareDatetime
+    is_cancelled: bool | None = None
+    products_count: int | None = None
 
 
 class Location(OrderchampModel):

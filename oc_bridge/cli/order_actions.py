@@ -90,7 +90,7 @@ def run_mark_paid(args: argparse.Namespace, env: CliEnv) -> int:
         env.err("error: --description must say how the payment was collected")
         return ExitCode.ERROR
     with env.orderchamp_client() as client:
-        current = client.get_order(args.id, with_shipments=False)
+        current = client.get_order(args.id, with_shipments=False, full=True)
         if current is None:
             env.err(f"error: order {args.id} not found in Orderchamp")
             return ExitCode.ERROR

@@ -70,6 +70,11 @@ class AutoConfirmer:
             self._awaiting = {a.order_id for a in self.store.list_awaiting_stock()}
         return self._awaiting
 
+    def may_confirm(self, order: Order) -> bool:
+        """True when :meth:`consider` may confirm ``order`` (an Orderchamp mutation)."""
+        return self.enabled and not order.is_confirmed and not is_cancelled(order) \
+            and order.status == OrderStatus.AWAITING_CONFIRMATION
+
     def consider(self, order: Order, summary: SyncSummary) -> Order:
         """Return the order to export: confirmed (with its lines) when it was confirmed now,
         otherwise unchanged. Never raises for one order's trouble (counted in ``summary``)."""
@@ -78,7 +83,7 @@ class AutoConfirmer:
         if order.is_confirmed or is_cancelled(order):
             self._settle(order, "confirmed" if order.is_confirmed else "cancelled")
             return order
-        if order.status != OrderStatus.AWAITING_CONFIRMATION:
+        if not self.may_confirm(order):
             return order
         try:
             short, blocker = self._shortages(order)
@@ -162,11 +167,12 @@ class AutoConfirmer:
         summary.confirmed += 1
         self._reserve(order)
         self._settle(order, "confirmed by oc-bridge")
+        # ``updated_at`` stays the one read: the ledger must not claim a newer version than
+        # the lines read before confirming (a retailer's edit in between is read next pass).
         confirmed = order.model_copy(update={
             "is_confirmed": True, "status": after.status or OrderStatus.AWAITING_FULFILMENT,
             "confirmed_at": after.confirmed_at, "is_paid": after.is_paid
-            if after.is_paid is not None else order.is_paid,
-            "updated_at": after.updated_at or order.updated_at})
+            if after.is_paid is not None else order.is_paid})
         with self.ctx.claims.guard(name):  # before the claim goes: others see it confirmed
             self.store.record_order(sighting(confirmed))
         return confirmed

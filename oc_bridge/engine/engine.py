@@ -8,11 +8,13 @@ bugs escape.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from oc_bridge.adapter import Adapter
+from oc_bridge.adapter import Adapter, Capability
 from oc_bridge.canonical import ShipmentPull
 from oc_bridge.engine.confirm import AutoConfirmer
 from oc_bridge.engine.context import EngineContext
@@ -24,10 +26,11 @@ from oc_bridge.engine.shipments import ShipmentPuller
 from oc_bridge.engine.stock import StockSummary, StockSync
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
+from oc_bridge.models import Order, OrderChange
 from oc_bridge.settings import Settings
 from oc_bridge.store import UNFINISHED_EXPORT_STATES, ParkedItem, ParkedKind, Store
 
-__all__ = ["ORDERS_CURSOR", "PROGRESS_EVERY", "RECONCILE_JOB", "SyncEngine"]
+__all__ = ["ORDERS_CURSOR", "PROGRESS_EVERY", "RECONCILE_JOB", "ROUTING_CURSOR", "SyncEngine"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 ORDERS_CURSOR = "orders:updated_at"
 #: Job lock of the reconciliation pass (one process at a time per ledger).
 RECONCILE_JOB = "job:reconcile"
+#: Ledger cursor: the routing (instances taking orders, rules) the last complete pass used.
+ROUTING_CURSOR = "orders:routing"
 #: A progress line every this many orders.
 PROGRESS_EVERY = 100
 INBOUND_HINT = "fix the file and drop it again"
@@ -77,10 +82,16 @@ class SyncEngine:
 
     def reconcile(self, *, full: bool = False, order_id: str | None = None) -> SyncSummary:
         """One pass over orders updated since the saved cursor (minus ``sync.overlap_seconds``;
-        every order with ``full`` or without a cursor), then every unfinished export. The
-        cursor advances only after a complete pass. ``order_id``: just that order. One process
-        at a time: while another holds the ``job:reconcile`` lock the pass is skipped (listed
-        in ``SyncSummary.skipped``)."""
+        every order with ``full`` or without a cursor), then every unfinished export.
+        ``order_id``: just that order.
+
+        Two steps: a cheap listing of what changed (:meth:`OrderchampApi.iter_order_changes`,
+        keyset-paged so an order that changes mid-pass is read again, never skipped) is
+        compared with the ledger, and only new or changed orders are fetched in full (lean
+        fields). The bridge's own Orderchamp mutations (auto-confirm) wait until the listing is
+        read. The cursor advances only over what was read, and never past an order whose
+        details could not be fetched. One process at a time: while another holds the
+        ``job:reconcile`` lock the pass is skipped (listed in ``SyncSummary.skipped``)."""
         if order_id is not None:
             return self.process_order(order_id)
         summary = self._summary()
@@ -95,35 +106,90 @@ class SyncEngine:
         """One pass under the reconciliation job lock; see :meth:`reconcile`."""
         self.confirmer.begin_run()
         cursor = None if full else self.store.get_cursor(ORDERS_CURSOR)
-        query: dict[str, object] = {"include_cancelled": True, "sort": "UPDATED_AT_ASC",
-                                    "include_unconfirmed": self.confirmer.enabled}
-        newest = datetime.fromisoformat(cursor) if cursor else None
-        if newest is not None:
-            overlap = timedelta(seconds=self.ctx.settings.sync.overlap_seconds)
-            query["updated_since"] = newest - overlap
+        since = None
+        if cursor:
+            since = datetime.fromisoformat(cursor) - timedelta(
+                seconds=self.ctx.settings.sync.overlap_seconds)
+        routing = self._routing_signature()
+        rerouted = self.store.get_cursor(ROUTING_CURSOR) != routing
+        changes = self.client.iter_order_changes(
+            updated_since=since, include_unconfirmed=self.confirmer.enabled,
+            include_cancelled=True)
         handled: set[str] = set()
-        complete = True
+        deferred: list[Order] = []
+        unread: datetime | None = None  # the oldest change whose details could not be read
         try:
-            for order in self.client.iter_orders(**query):  # type: ignore[arg-type]
+            for change in changes:
                 summary.orders_seen += 1
-                order = self.confirmer.consider(order, summary)
-                self.orders.handle(order, summary)
-                handled.add(order.id)
-                if order.updated_at and (newest is None or order.updated_at > newest):
-                    newest = order.updated_at
+                if self._needs_details(change, rerouted) \
+                        and not self._read_and_handle(change, summary, handled, deferred):
+                    unread = change.updated_at if unread is None \
+                        else min(unread, change.updated_at)
                 if summary.orders_seen % PROGRESS_EVERY == 0:
                     self.ctx.report_progress(self._progress_line(summary))
         except (TransientError, PermanentError) as exc:
-            complete = False
             summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
             log.warning("reading orders from Orderchamp failed: %s", exc)
         finally:
             self.orders.flush()  # never leave recorded intents queued in a batch
+        self._decide_deferred(deferred, summary)
         self._resume_exports(summary, handled)
         self._after_reconcile(summary, handled)
-        if complete and newest is not None and not self.ctx.dry_run:
-            self.store.set_cursor(ORDERS_CURSOR, newest.isoformat())
+        if changes.complete and not self.ctx.dry_run:
+            read_through = changes.read_through
+            if read_through is not None:
+                if unread is not None:
+                    read_through = min(read_through, unread)
+                self.store.set_cursor(ORDERS_CURSOR, read_through.isoformat())
+            if unread is None:
+                self.store.set_cursor(ROUTING_CURSOR, routing)
         self.ctx.report_progress(self._progress_line(summary))
+
+    def _routing_signature(self) -> str:
+        """Which instances take orders and by which rules: when it changes, orders the ledger
+        knows are looked at again (a new adapter instance must get them too)."""
+        instances = sorted(name for name, adapter in self.ctx.adapters.items()
+                           if adapter.supports(Capability.SUBMIT_ORDERS))
+        rules = [rule.model_dump(mode="json") for rule in self.ctx.settings.sync.routing]
+        raw = json.dumps({"instances": instances, "routing": rules}, sort_keys=True)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+    def _needs_details(self, change: OrderChange, rerouted: bool) -> bool:
+        """Fetch an order in full only when the ledger's sighting is older than this change
+        (or routing changed); a cancelled order never exported needs nothing at all."""
+        if change.is_cancelled and not self.store.exports_for_order(change.id) \
+                and change.id not in self.confirmer.awaiting_ids():
+            return False
+        seen = self.store.get_order(change.id)
+        if seen is None or seen.updated_at != change.updated_at.isoformat():
+            return True
+        return rerouted
+
+    def _read_and_handle(self, change: OrderChange, summary: SyncSummary, handled: set[str],
+                         deferred: list[Order]) -> bool:
+        """Fetch one changed order and bring it up to date; one that auto-confirm may confirm
+        waits in ``deferred`` for the end of the listing. False when it could not be read."""
+        try:
+            order = self.client.get_order(change.id, with_shipments=False,
+                                          products_count=change.products_count)
+        except (TransientError, PermanentError) as exc:
+            summary.add_failed(f"reading order {change.id} failed: {exc}")
+            return False
+        if order is None:
+            summary.add_failed(f"order {change.id} not found in Orderchamp")
+            return False
+        handled.add(order.id)
+        if self.confirmer.may_confirm(order):
+            deferred.append(order)
+            return True
+        self.orders.handle(self.confirmer.consider(order, summary), summary)
+        return True
+
+    def _decide_deferred(self, deferred: list[Order], summary: SyncSummary) -> None:
+        """Auto-confirm (an Orderchamp mutation) only after the listing was read."""
+        for order in deferred:
+            self.orders.handle(self.confirmer.consider(order, summary), summary)
+        self.orders.flush()
 
     @staticmethod
     def _progress_line(summary: SyncSummary) -> str:

@@ -6,15 +6,15 @@ system or the HTTP client): :class:`~oc_bridge.plugins.PluginHost` satisfies
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from oc_bridge.canonical import FulfilmentOrder, ShipmentReport
-from oc_bridge.models import Order, Shipment
+from oc_bridge.models import Order, OrderChange, Shipment
 from oc_bridge.settings import Settings
 
-__all__ = ["EngineHooks", "OrderchampApi"]
+__all__ = ["EngineHooks", "OrderChangeListing", "OrderchampApi"]
 
 
 class EngineHooks(Protocol):
@@ -48,6 +48,22 @@ class EngineHooks(Protocol):
         ...
 
 
+class OrderChangeListing(Protocol):
+    """:class:`~oc_bridge.orderchamp.keyset.OrderChanges` as the engine sees it."""
+
+    complete: bool
+    read_through: datetime | None
+
+    @property
+    def total_count(self) -> int:
+        """How many orders the listing holds (asked once)."""
+        ...
+
+    def __iter__(self) -> Iterator[OrderChange]:
+        """The changes, oldest first."""
+        ...
+
+
 class OrderchampApi(Protocol):
     """The part of the Orderchamp client the engine uses."""
 
@@ -59,10 +75,19 @@ class OrderchampApi(Protocol):
         """Orders, lazily, all lines included."""
         ...
 
+    def iter_order_changes(
+        self, *, updated_since: datetime | None = None, include_unconfirmed: bool = False,
+        include_cancelled: bool = False,
+    ) -> OrderChangeListing:
+        """Which orders changed, oldest change first, keyset-paged (nothing skipped)."""
+        ...
+
     def get_order(
-        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False
+        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False,
+        full: bool = False, products_count: int | None = None,
     ) -> Order | None:
-        """One order with all lines (and shipments); None when unknown."""
+        """One order with all lines (and shipments); None when unknown. Lean fields unless
+        ``full``."""
         ...
 
     def create_shipment(

@@ -79,8 +79,13 @@ class OrderExporter:
         for instance, batch in list(self._batches.items()):
             if any(p.order.id == order.id for p in batch):
                 self._flush_instance(instance)
+        self._bring_everywhere(order, summary)
+        # Recorded only now: reconciliation skips an order whose sighting is as new as the
+        # listing says, so a sighting must never be written before its order was handled.
         if not self.ctx.dry_run:
             self.store.record_order(sighting(order))
+
+    def _bring_everywhere(self, order: Order, summary: SyncSummary) -> None:
         existing = {r.instance: r for r in self.store.exports_for_order(order.id)}
         routed: list[str] = []
         if order.is_fulfillable and has_unshipped_lines(order):

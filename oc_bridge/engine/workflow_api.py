@@ -17,7 +17,8 @@ class WorkflowApi(Protocol):
     """Orderchamp calls of the order workflow."""
 
     def get_order(
-        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False
+        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False,
+        full: bool = False, products_count: int | None = None,
     ) -> Order | None:
         """One order with all lines; None when unknown."""
         ...

@@ -16,13 +16,15 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from oc_bridge.errors import MalformedResponseError
+from oc_bridge.errors import MalformedResponseError, PermanentError
 from oc_bridge.http import HttpClient
 from oc_bridge.models import Account, Customer, Invoice, Order, ProductVariant, Shipment, Webhook
 from oc_bridge.orderchamp.bucket import LeakyBucket
 from oc_bridge.orderchamp.execution import SERVICE, ClientStats, Executor
+from oc_bridge.orderchamp.keyset import OrderChanges
 from oc_bridge.orderchamp.operations import Operation, load_operation
 from oc_bridge.orderchamp.pagination import (
+    MAX_PAGE,
     OrderIterator,
     complete_lines,
     fetch_shipments,
@@ -31,6 +33,7 @@ from oc_bridge.orderchamp.pagination import (
     order_page_sizes,
 )
 from oc_bridge.orderchamp.wire import (
+    connection_nodes,
     dig,
     invoice_from_wire,
     make,
@@ -40,6 +43,7 @@ from oc_bridge.orderchamp.wire import (
 )
 
 __all__ = ["MAX_INVENTORY_BATCH", "OrderchampClient"]
+
 
 MAX_INVENTORY_BATCH = 100
 """Orderchamp's recommended batch size for ``inventoryLevelBulkAdjust``."""
@@ -188,11 +192,62 @@ class OrderchampClient:
         return OrderIterator(self.execute, variables, with_lines=with_lines,
                              orders_per_page=max(1, orders), lines_per_order=lines, budget=budget)
 
+    def iter_order_changes(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        include_unconfirmed: bool = False,
+        include_cancelled: bool = False,
+    ) -> OrderChanges:
+        """Which orders changed since ``updated_since`` (all when None), oldest change first:
+        id, ``updatedAt``, ``isCancelled`` and ``productsCount`` only (about five points an
+        order). Paged by keyset, so an order updated while the listing runs is never skipped
+        (it comes again, later); see :mod:`oc_bridge.orderchamp.keyset`."""
+        if updated_since is not None and updated_since.tzinfo is None:
+            raise ValueError("updated_since must be time-zone aware")
+        filters = {"includeUnconfirmed": include_unconfirmed,
+                   "includeCancelled": include_cancelled}
+        size = fit_page_size("OrderChanges", {}, "first", self.page_budget)
+        if size < 1:
+            raise PermanentError(f"a page of order changes does not fit in {self.page_budget} "
+                                 "points")
+        return OrderChanges(self.execute, filters, updated_since=updated_since, page_size=size)
+
     def get_order(
-        self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False
+        self,
+        order_id: str,
+        *,
+        with_shipments: bool = True,
+        with_invoices: bool = False,
+        full: bool = False,
+        products_count: int | None = None,
     ) -> Order | None:
-        """One order with all its lines (and shipments with their lines); None if unknown."""
+        """One order with all its lines (and shipments with their lines); None if unknown.
+
+        By default only the fields export, auto-confirm and shipment checks read are fetched
+        (the ``OrderLean`` fragment); ``full=True`` fetches every field (``OrderDetail``), for
+        commands that show the order. ``products_count`` (from :meth:`iter_order_changes`)
+        sizes the line page exactly; without it the first page asks for as many lines as fit.
+        """
         budget = self.page_budget
+        if full:
+            return self._full_order(order_id, with_shipments, with_invoices, budget)
+        most = fit_page_size("OrderLean", {}, "productsFirst", budget, upper=MAX_PAGE)
+        first = min(most, max(1, products_count)) if products_count is not None else most
+        node = dig(self.execute("OrderLean", {"id": order_id, "productsFirst": first}),
+                   "order", allow_null=True)
+        if node is None:
+            return None
+        total = node.get("productsCount")
+        lines = connection_nodes(dig(node, "products"))
+        if isinstance(total, int) and total > len(lines):
+            # More lines than asked for (a large order, or lines added since it was listed):
+            # the lean page has no cursor, so page them all from the start.
+            lines = complete_lines(self.execute, order_id, None, total=total, budget=budget)
+        return self._with_extras(node, lines, with_shipments, with_invoices, budget)
+
+    def _full_order(self, order_id: str, with_shipments: bool, with_invoices: bool,
+                    budget: int) -> Order | None:
         lines_first = fit_page_size("Order", {}, "productsFirst", budget)
         node = dig(self.execute("Order", {"id": order_id, "productsFirst": lines_first}),
                    "order", allow_null=True)
@@ -201,6 +256,11 @@ class OrderchampClient:
         total = node.get("productsCount")
         lines = complete_lines(self.execute, order_id, dig(node, "products"),
                                total=total if isinstance(total, int) else None, budget=budget)
+        return self._with_extras(node, lines, with_shipments, with_invoices, budget)
+
+    def _with_extras(self, node: dict[str, Any], lines: list[dict[str, Any]],
+                     with_shipments: bool, with_invoices: bool, budget: int) -> Order:
+        order_id = str(node.get("id"))
         shipments: list[Shipment] = []
         if with_shipments:
             shipments = fetch_shipments(self.execute, order_id, line_count=len(lines),

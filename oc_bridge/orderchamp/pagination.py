@@ -143,18 +143,22 @@ def iter_nodes(
 def complete_lines(
     run: Run,
     order_id: str,
-    connection: Mapping[str, Any],
+    connection: Mapping[str, Any] | None,
     *,
     total: int | None,
     budget: int,
 ) -> list[dict[str, Any]]:
-    """All lines of an order, given the first ``products`` connection page already fetched.
+    """All lines of an order, given the first ``products`` connection page already fetched
+    (None: nothing fetched yet, page from the first line).
 
     Further pages use ``OrderProductsPage``; each asks for no more lines than are left (when the
     order's ``productsCount`` is known), so requested and actual cost stay close.
     """
-    lines = connection_nodes(connection)
-    has_next, cursor = page_info(connection)
+    lines: list[dict[str, Any]] = []
+    has_next, cursor = True, None
+    if connection is not None:
+        lines = list(connection_nodes(connection))
+        has_next, cursor = page_info(connection)
     largest = _require(fit_page_size("OrderProductsPage", {}, "first", budget), "lines", budget)
     while has_next:
         left = (total - len(lines)) if total is not None else 0

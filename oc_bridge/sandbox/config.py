@@ -62,3 +62,7 @@ class SandboxConfig:
     large_order_rate: float = 0.01
     #: Waitress worker threads.
     threads: int = 4
+    #: Cursors of the ``orders`` listing are positions among the matches (offset cursors, as
+    #: many Relay servers use) instead of item keys: an order updated under ``UPDATED_AT_ASC``
+    #: while a client pages then shifts every later page by one.
+    positional_cursors: bool = False

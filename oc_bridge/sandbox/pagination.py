@@ -1,7 +1,12 @@
 """Relay cursor pagination over lists kept sorted by an integer key tuple.
 
-A cursor encodes the sort name and the key of its item (not an offset), so a page boundary stays
-put when items are inserted elsewhere while a client is paging.
+By default a cursor encodes the sort name and the key of its item (not an offset), so a page
+boundary stays put when items are inserted elsewhere while a client is paging. With
+``by_position`` a cursor encodes the item's position among the matching items instead, as many
+Relay servers do (graphql-ruby's array connections, offset-backed SQL connections): when an item
+before the boundary moves to the end of the list (an order updated under ``UPDATED_AT_ASC``),
+the next page starts one item later and that item is never returned. The client must be correct
+against both kinds.
 """
 
 from __future__ import annotations
@@ -105,22 +110,28 @@ def paginate(
     before: str | None,
     match: Callable[[Any], bool] | None = None,
     count: Callable[[], int] | None = None,
+    by_position: bool = False,
 ) -> Connection:
     """One page of ``items`` (sorted ascending by ``keys``) following the Relay algorithm.
 
     ``match`` filters items; ``totalCount`` counts every matching item. ``first`` or ``last`` is
     required, as on Orderchamp. ``count`` replaces the default (cached) match count.
+    ``by_position``: cursors are positions among the matching items (see the module docstring).
     """
     if first is None and last is None:
         raise GraphQLError('You must provide one of "first" or "last" for this connection')
     _check_size("first", first)
     _check_size("last", last)
-    lo = bisect_right(keys, decode_cursor(kind, after)) if after else 0
-    hi = bisect_left(keys, decode_cursor(kind, before)) if before else len(keys)
-    hi = max(hi, lo)
 
     def ok(index: int) -> bool:
         return match is None or match(items[index])
+
+    if by_position:
+        return _paginate_by_position(kind, items, ok, first, after, last, before,
+                                     count or (lambda: sum(map(ok, range(len(items))))))
+    lo = bisect_right(keys, decode_cursor(kind, after)) if after else 0
+    hi = bisect_left(keys, decode_cursor(kind, before)) if before else len(keys)
+    hi = max(hi, lo)
 
     def scan(start: int, stop: int, step: int, limit: int | None) -> list[int]:
         found: list[int] = []
@@ -162,6 +173,39 @@ def paginate(
         return sum(1 for item in items if match(item))
 
     return Connection(edges, page_info, count or count_matches)
+
+
+def _paginate_by_position(
+    kind: str,
+    items: Sequence[Any],
+    ok: Callable[[int], bool],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    count: Callable[[], int],
+) -> Connection:
+    """Offset cursors: ``after`` = "the item at this position (1-based) among the matches"."""
+    positional = f"{kind}@position"
+    matching = [index for index in range(len(items)) if ok(index)]
+    lo = decode_cursor(positional, after)[0] if after else 0
+    hi = decode_cursor(positional, before)[0] - 1 if before else len(matching)
+    lo, hi = min(max(lo, 0), len(matching)), min(max(hi, 0), len(matching))
+    hi = max(hi, lo)
+    start, stop = lo, hi
+    if first is not None:
+        stop = min(stop, start + first)
+    if last is not None:
+        start = max(start, stop - last)
+    edges = [Edge(encode_cursor(positional, (position + 1,)), items[matching[position]])
+             for position in range(start, stop)]
+    page_info = PageInfo(
+        has_next_page=stop < (hi if before else len(matching)),
+        has_previous_page=start > (lo if after else 0),
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges, page_info, count)
 
 
 def paginate_seq(

@@ -96,6 +96,7 @@ def _orders(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Connection:
         before=args.get("before"),
         match=match,
         count=lambda: state.count_orders(filters, match),
+        by_position=state.config.positional_cursors,
     )
 
 

@@ -133,7 +133,7 @@ def test_get_order_with_shipments_and_invoices(client: OrderchampClient,
         "nodes": [{"id": "Invoice:1", "number": "F-1", "type": "DIRECT_INVOICE",
                    "createdAt": "2024-03-03T08:00:00Z", "currency": "EUR",
                    "subtotalPrice": "10.00", "taxPrice": "2.10", "totalPrice": "12.10"}]}}}})
-    got = client.get_order("Order:1", with_invoices=True)
+    got = client.get_order("Order:1", with_invoices=True, full=True)
     assert got is not None
     assert len(got.products) == 150
     assert [len(s.products) for s in got.shipments] == [2, 150]
@@ -148,7 +148,7 @@ def test_get_order_with_shipments_and_invoices(client: OrderchampClient,
 
 
 def test_get_order_unknown_is_none(client: OrderchampClient, fake: FakeOrderchamp) -> None:
-    fake.queue("Order", {"data": {"order": None}})
+    fake.queue("OrderLean", {"data": {"order": None}})
     assert client.get_order("Order:404") is None
 
 
