@@ -160,11 +160,14 @@ def test_client_prediction_matches_the_sandbox_charge_on_every_operation(
     call("Account", {})
     call("OrdersSummaryPage", {"first": 40, "includeUnconfirmed": True})
     call("OrdersPage", {"first": 4, "productsFirst": 3, "includeUnconfirmed": True})
+    call("OrdersCount", {"includeUnconfirmed": True, "includeCancelled": True})
+    call("OrderChanges", {"first": 40, "sort": "UPDATED_AT_ASC", "includeUnconfirmed": True})
     waiting = [o.id for o in sandbox.state.orders if o.status == "AWAITING_CONFIRMATION"]
     order_id, other_id = waiting[:2]
     call("OrderConfirm", {"input": {"id": order_id}})
     order = call("Order", {"id": order_id, "productsFirst": 100})["order"]
     call("OrderProductsPage", {"id": order_id, "first": 2})
+    call("OrderLean", {"id": order_id, "productsFirst": 2})  # fewer lines than the order has
     call("OrderInvoices", {"id": order_id, "first": 5})
     call("OrderMarkAsPaid", {"input": {"id": order_id, "description": "bank transfer"}})
     call(
