@@ -26,7 +26,7 @@ from oc_bridge.engine.shipments import ShipmentPuller
 from oc_bridge.engine.stock import StockSummary, StockSync
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
-from oc_bridge.models import Order, OrderChange
+from oc_bridge.models import Order, OrderChange, OrderStatus
 from oc_bridge.settings import Settings
 from oc_bridge.store import UNFINISHED_EXPORT_STATES, ParkedItem, ParkedKind, Store
 
@@ -163,7 +163,9 @@ class SyncEngine:
         seen = self.store.get_order(change.id)
         if seen is None or seen.updated_at != change.updated_at.isoformat():
             return True
-        return rerouted
+        # Auto-confirm decides again on every pass (stock may have arrived, a claim gone).
+        waiting = seen.status == OrderStatus.AWAITING_CONFIRMATION.value and self.confirmer.enabled
+        return rerouted or waiting
 
     def _read_and_handle(self, change: OrderChange, summary: SyncSummary, handled: set[str],
                          deferred: list[Order]) -> bool:
@@ -182,13 +184,20 @@ class SyncEngine:
         if self.confirmer.may_confirm(order):
             deferred.append(order)
             return True
-        self.orders.handle(self.confirmer.consider(order, summary), summary)
+        self._consider_and_handle(order, summary)
         return True
+
+    def _consider_and_handle(self, order: Order, summary: SyncSummary) -> None:
+        """Auto-confirm when due, then export; a confirmation left to another process leaves
+        the order unsettled (looked at again next pass)."""
+        held = summary.held_elsewhere
+        order = self.confirmer.consider(order, summary)
+        self.orders.handle(order, summary, settled=summary.held_elsewhere == held)
 
     def _decide_deferred(self, deferred: list[Order], summary: SyncSummary) -> None:
         """Auto-confirm (an Orderchamp mutation) only after the listing was read."""
         for order in deferred:
-            self.orders.handle(self.confirmer.consider(order, summary), summary)
+            self._consider_and_handle(order, summary)
         self.orders.flush()
 
     @staticmethod
@@ -221,8 +230,7 @@ class SyncEngine:
             summary.add_failed(f"order {order_id} not found in Orderchamp")
             return
         summary.orders_seen += 1
-        order = self.confirmer.consider(order, summary)
-        self.orders.handle(order, summary)
+        self._consider_and_handle(order, summary)
         self.orders.flush()
 
     def _after_reconcile(self, summary: SyncSummary, handled: set[str]) -> None:

@@ -72,17 +72,23 @@ class OrderExporter:
         self.claims = ctx.claims
         self._batches: dict[str, list[_PendingSubmit]] = {}
 
-    def handle(self, order: Order, summary: SyncSummary) -> None:
-        """Record the sighting, route the order and bring every instance up to date."""
+    def handle(self, order: Order, summary: SyncSummary, *, settled: bool = True) -> None:
+        """Route the order, bring every instance up to date, then record the sighting.
+
+        The sighting is what lets reconciliation skip an unchanged order, so it is not recorded
+        when part of the work was left to another process (a claim held elsewhere) or when
+        ``settled`` is False (the caller left something undecided): the next pass looks again.
+        """
         # An order seen again in the same pass (it changed meanwhile) must not be decided on
         # while an earlier submission of it still waits in a batch: send that batch first.
         for instance, batch in list(self._batches.items()):
             if any(p.order.id == order.id for p in batch):
                 self._flush_instance(instance)
+        held = summary.held_elsewhere
         self._bring_everywhere(order, summary)
         # Recorded only now: reconciliation skips an order whose sighting is as new as the
         # listing says, so a sighting must never be written before its order was handled.
-        if not self.ctx.dry_run:
+        if settled and summary.held_elsewhere == held and not self.ctx.dry_run:
             self.store.record_order(sighting(order))
 
     def _bring_everywhere(self, order: Order, summary: SyncSummary) -> None:
