@@ -207,11 +207,16 @@ class OrderchampClient:
             raise ValueError("updated_since must be time-zone aware")
         filters = {"includeUnconfirmed": include_unconfirmed,
                    "includeCancelled": include_cancelled}
-        size = fit_page_size("OrderChanges", {}, "first", self.page_budget)
-        if size < 1:
-            raise PermanentError(f"a page of order changes does not fit in {self.page_budget} "
-                                 "points")
-        return OrderChanges(self.execute, filters, updated_since=updated_since, page_size=size)
+
+        def page_size() -> int:  # from the bucket as last learned (limit may have changed)
+            size = fit_page_size("OrderChanges", {}, "first", self.page_budget)
+            if size < 1:
+                raise PermanentError(f"a page of order changes does not fit in "
+                                     f"{self.page_budget} points")
+            return size
+
+        return OrderChanges(self.execute, filters, updated_since=updated_since,
+                            page_size=page_size)
 
     def get_order(
         self,

@@ -22,7 +22,7 @@ stays before the tie and the next incremental pass reads it again.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,9 +32,11 @@ from oc_bridge.orderchamp.wire import connection_nodes, dig, make, page_info
 
 __all__ = ["WINDOW", "OrderChanges"]
 
-#: How far before the newest ``updatedAt`` read each next page starts.
-WINDOW = timedelta(seconds=1)
-_TIE_OPERATION = "OrdersSummaryPage"
+#: How far before the newest ``updatedAt`` read each next page starts: an exclusive
+#: ``updatedSince`` still returns orders updated at that very moment, and one that rounds to
+#: the second returns more repeats (dropped), never fewer orders.
+WINDOW = timedelta(milliseconds=1)
+_TIE_OPERATION = "OrderChangesAfter"
 
 
 class OrderChanges(Iterator[OrderChange]):
@@ -44,6 +46,8 @@ class OrderChanges(Iterator[OrderChange]):
     :attr:`complete` is True and :attr:`read_through` is the ``updatedAt`` up to which every
     change was read (None when nothing was listed): the value a saved cursor may advance to.
     :attr:`total_count` asks the server once (two points) how many orders the listing holds.
+    ``page_size`` is asked before every page, so a page is sized from the bucket the client
+    learned from the answers so far (the first answer's throttle status, not an assumption).
     """
 
     def __init__(
@@ -52,12 +56,12 @@ class OrderChanges(Iterator[OrderChange]):
         filters: Mapping[str, Any],
         *,
         updated_since: datetime | None,
-        page_size: int,
+        page_size: int | Callable[[], int],
     ) -> None:
         self._run = run
         self._filters = dict(filters)
         self._since = updated_since
-        self._page_size = page_size
+        self._size = page_size if callable(page_size) else (lambda: page_size)
         self._total: int | None = None
         self.complete = False
         self.read_through: datetime | None = None
@@ -88,8 +92,8 @@ class OrderChanges(Iterator[OrderChange]):
         newest: datetime | None = None
         since = self._since
         while True:
-            variables = {**self._variables(since), "first": self._page_size,
-                         "sort": "UPDATED_AT_ASC"}
+            size = self._size()
+            variables = {**self._variables(since), "first": size, "sort": "UPDATED_AT_ASC"}
             nodes = connection_nodes(dig(self._run("OrderChanges", variables), "orders"))
             fresh = [change for change in map(_change, nodes)
                      if read.get(change.id) != change.updated_at]
@@ -97,12 +101,14 @@ class OrderChanges(Iterator[OrderChange]):
                 read[change.id] = change.updated_at
                 newest = change.updated_at if newest is None else max(newest, change.updated_at)
                 yield change
-            if len(nodes) < self._page_size:
+            if len(nodes) < size:
                 break
             assert newest is not None  # a full page holds at least one order read
             if not fresh:
                 assert since is not None  # the first page cannot be all repeats
-                newest = yield from self._page_tie(since, newest, read)
+                newest, more = yield from self._page_tie(since, newest, read)
+                if not more:
+                    break
             since = newest - WINDOW
             read = {key: at for key, at in read.items() if at >= since}
         self.read_through = newest if self._cap is None or newest is None \
@@ -110,13 +116,15 @@ class OrderChanges(Iterator[OrderChange]):
         self.complete = True
 
     def _page_tie(self, since: datetime, newest: datetime,
-                  read: dict[str, datetime]) -> Generator[OrderChange, None, datetime]:
+                  read: dict[str, datetime],
+                  ) -> Generator[OrderChange, None, tuple[datetime, bool]]:
         """More than a page of orders share the window at ``since``: page them by cursor until
-        one beyond ``newest`` appears. Returns the newest ``updatedAt`` read."""
+        one beyond ``newest`` appears. Returns the newest ``updatedAt`` read, and False when
+        the listing ended on the way."""
         self._cap = since if self._cap is None else min(self._cap, since)
         after: str | None = None
         while True:
-            variables = {**self._variables(since), "first": self._page_size, "after": after,
+            variables = {**self._variables(since), "first": self._size(), "after": after,
                          "sort": "UPDATED_AT_ASC"}
             connection = dig(self._run(_TIE_OPERATION, variables), "orders")
             nodes = connection_nodes(connection)
@@ -129,8 +137,10 @@ class OrderChanges(Iterator[OrderChange]):
                 newest = max(newest, change.updated_at)
                 yield change
             has_next, after = page_info(connection)
-            if beyond or not has_next or not nodes:
-                return newest
+            if not has_next or not nodes:
+                return newest, False
+            if beyond:
+                return newest, True
 
 
 def _change(node: dict[str, Any]) -> OrderChange:

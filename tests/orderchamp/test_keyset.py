@@ -21,7 +21,7 @@ class Listing:
         self.requests: list[dict[str, Any]] = []
         self.after_page: Any = None
         fake.on("OrderChanges", self.changes)
-        fake.on("OrdersSummaryPage", self.summary_page)
+        fake.on("OrderChangesAfter", self.summary_page)
         fake.on("OrdersCount", lambda v: {"data": {"orders": {"totalCount": len(self.stamps)}}})
 
     def _matching(self, variables: dict[str, Any]) -> list[tuple[datetime, str]]:
@@ -48,7 +48,7 @@ class Listing:
         matching = self._matching(variables)
         page = matching[start : start + variables["first"]]
         end = start + len(page)
-        return {"data": {"orders": {"totalCount": len(matching), "pageInfo": {
+        return {"data": {"orders": {"pageInfo": {
             "hasNextPage": end < len(matching), "endCursor": str(end)},
             "nodes": [self._node(*item) for item in page]}}}
 
@@ -69,7 +69,7 @@ def test_every_order_once_and_cursor_at_newest(client: OrderchampClient,
     assert changes.complete and changes.read_through == T0 + timedelta(minutes=9)
     # keyset: no cursor is ever sent, each page starts a window before the newest read
     assert all("after" not in r for r in listing.requests)
-    assert listing.requests[1]["updatedSince"] == (T0 + timedelta(minutes=2, seconds=-1)
+    assert listing.requests[1]["updatedSince"] == (T0 + timedelta(minutes=2, milliseconds=-1)
                                                    ).isoformat()
 
 
@@ -104,3 +104,13 @@ def test_more_ties_than_a_page_are_paged_by_cursor_and_hold_the_cursor_back(
     assert any("after" in r for r in listing.requests)  # the tie was paged by cursor
     assert changes.complete and changes.read_through is not None
     assert changes.read_through < tie  # the next incremental pass reads the tie again
+
+
+def test_a_listing_that_ends_inside_a_tie_ends(client: OrderchampClient,
+                                               fake: FakeOrderchamp) -> None:
+    tie = T0 + timedelta(minutes=5)
+    stamps = {f"Order:tie-{i}": tie for i in range(8)}
+    listing = Listing(fake, stamps)
+    changes = _listing(client)
+    assert sorted(c.id for c in changes) == sorted(stamps)
+    assert changes.complete and len(listing.requests) < 10

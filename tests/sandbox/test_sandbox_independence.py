@@ -162,6 +162,7 @@ def test_client_prediction_matches_the_sandbox_charge_on_every_operation(
     call("OrdersPage", {"first": 4, "productsFirst": 3, "includeUnconfirmed": True})
     call("OrdersCount", {"includeUnconfirmed": True, "includeCancelled": True})
     call("OrderChanges", {"first": 40, "sort": "UPDATED_AT_ASC", "includeUnconfirmed": True})
+    call("OrderChangesAfter", {"first": 3, "sort": "UPDATED_AT_ASC", "includeUnconfirmed": True})
     waiting = [o.id for o in sandbox.state.orders if o.status == "AWAITING_CONFIRMATION"]
     order_id, other_id = waiting[:2]
     call("OrderConfirm", {"input": {"id": order_id}})
