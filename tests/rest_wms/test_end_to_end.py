@@ -105,3 +105,34 @@ def test_orders_in_shipments_back_exactly_once(
             assert fake.orders_received(reference) == 1
     finally:
         fake.stop()
+
+
+def test_shipbob_split_order_reaches_orderchamp_as_two_tracked_shipments(
+    sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """Issue 11 §2: ShipBob splits an order; the part still Processing (tracking null) is not
+    reported, and when it ships its tracking reaches Orderchamp (not skipped as a duplicate)."""
+    fake = FakeShipBob(token=SHIPBOB_TOKEN).start()
+    options = shipbob_options(fake)
+    options.pop("webhook")
+    environ = {"SHIPBOB_TOKEN": SHIPBOB_TOKEN}
+    monkeypatch.setenv("SHIPBOB_TOKEN", SHIPBOB_TOKEN)
+    config = _settings(tmp_path, sandbox.url, "shipbob", options)
+    try:
+        _sync(config, environ)
+        order = next(o for o in fake.orders.values() if len(o["products"]) >= 2)
+        first, second = order["products"][:2]
+        waiting = fake.add_shipment(order["id"], {second["reference_id"]: second["quantity"]})
+        gone = fake.add_shipment(order["id"], {first["reference_id"]: first["quantity"]})
+        fake.complete_shipment(gone["id"], "1ZPARTONE")
+        _sync(config, environ)
+        reference = order["reference_id"]
+        assert [s["trackingNumber"] for s in _shipments(sandbox, reference)] == ["1ZPARTONE"]
+        fake.complete_shipment(waiting["id"], "1ZPARTTWO")
+        _sync(config, environ)
+        _sync(config, environ)
+        shipped = _shipments(sandbox, reference)
+        assert sorted(s["trackingNumber"] for s in shipped) == ["1ZPARTONE", "1ZPARTTWO"]
+        assert all(s["isTracked"] for s in shipped)
+    finally:
+        fake.stop()
