@@ -18,7 +18,7 @@ from oc_bridge.orderchamp.client import OrderchampClient
 from oc_bridge.orderchamp.factory import client_from_settings
 from oc_bridge.plugins import PluginHost
 from oc_bridge.settings import Settings
-from oc_bridge.store import Store, open_store, sqlite_path
+from oc_bridge.store import Store, check_store_url, open_store, sqlite_path
 
 __all__ = ["STATE_DIR_NAME", "Runtime", "open_runtime", "state_dir_for"]
 
@@ -79,10 +79,13 @@ def open_runtime(settings: Settings, *, environ: Mapping[str, str] | None = None
     """Build plugins, adapters, store and client from ``settings``.
 
     Raises ``ConfigurationError`` naming ``orderchamp.token`` when no token is set,
+    ``SettingsError`` naming ``store.url`` when the ledger's place cannot be used,
     ``PluginError`` when an adapter's plugin is unavailable, ``SettingsError`` for bad adapter
     settings; whatever was built before the failure is closed again.
     """
-    client = client_from_settings(settings.orderchamp)  # checks the token first
+    # Adapters keep their state next to the ledger: an unusable store.url stops here, named.
+    check_store_url(settings.store.url)
+    client = client_from_settings(settings.orderchamp)  # checks the token
     adapters: dict[str, Adapter] = {}
     try:
         host = host or PluginHost.load(environ=environ)

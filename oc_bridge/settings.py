@@ -47,6 +47,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "config_path_from",
+    "cross_problems",
     "load_settings",
     "parse_override",
 ]
@@ -98,6 +99,15 @@ class OrderchampSettings(_Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("token", "webhook_secret")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty secret is never meant: it would be sent to the API (token) or make every
+        # webhook fail verification (webhook_secret). Leave the key out when it is not used.
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty; set it or leave the key out")
         return value
 
 
@@ -324,12 +334,15 @@ def load_settings(
     *,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    cross_checks: bool = True,
 ) -> Settings:
     """Load the effective settings or raise :class:`SettingsError` listing every problem.
 
     ``config_path`` is the explicit ``--config`` (may be None). ``overrides`` is a nested dict
     from the command line; it wins over everything else. ``environ`` stands in for the process
     environment (default ``os.environ``), both for ``OC_BRIDGE_CONFIG`` and for the settings.
+    ``cross_checks=False`` leaves out :func:`cross_problems` (``config check`` lists them
+    together with the problems it finds beyond the model).
     """
     env = os.environ if environ is None else environ
     path = config_path_from(config_path, env)
@@ -346,12 +359,28 @@ def load_settings(
     path_token = _toml_path.set(path)
     env_token = _environ.set(env)
     try:
-        return Settings(**dict(overrides or {}))
+        settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
         raise SettingsError(_problems(exc), source=source) from exc
     finally:
         _toml_path.reset(path_token)
         _environ.reset(env_token)
+    problems = cross_problems(settings) if cross_checks else []
+    if problems:
+        raise SettingsError(problems, source=source)
+    return settings
+
+
+def cross_problems(settings: Settings) -> list[SettingProblem]:
+    """Problems between sections that each validate on their own: a routing rule naming an
+    adapter instance that has no ``[adapters.<name>]`` table. A disabled instance is allowed:
+    the orders its rule matches are parked as unrouted until it is enabled."""
+    known = sorted(settings.adapters)
+    return [SettingProblem(f"sync.routing.{index}.adapter",
+                           f"no adapter instance {rule.adapter!r} "
+                           f"(configured: {', '.join(known) if known else 'none'})")
+            for index, rule in enumerate(settings.sync.routing)
+            if rule.adapter not in settings.adapters]
 
 
 def merge_overrides(items: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from pydantic import SecretStr
 
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.errors import SettingsError
-from oc_bridge.settings import Settings, config_path_from
+from oc_bridge.settings import Settings, config_path_from, cross_problems, load_settings
+from oc_bridge.store import store_url_problem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -74,16 +75,31 @@ def _adapter_problems(env: CliEnv) -> list[str]:
     return []
 
 
+def _service_problems(settings: Settings) -> list[str]:
+    """What a real run would trip over beyond the model: no token, an unusable ledger place."""
+    problems = []
+    if settings.orderchamp.token is None:
+        problems.append("orderchamp.token: is not set (OC_BRIDGE_ORDERCHAMP__TOKEN or "
+                        "[orderchamp] token); every command that talks to Orderchamp needs it")
+    store = store_url_problem(settings.store.url)
+    if store is not None:
+        problems.append(str(store))
+    return problems
+
+
 def run_check(args: argparse.Namespace, env: CliEnv) -> int:
     """Validate everything, print every problem, exit 2 when any."""
     source = config_path_from(env.config_path, env.environ)
     problems: list[str]
     try:
-        env.settings()
+        settings = load_settings(env.config_path, overrides=env.overrides, environ=env.environ,
+                                 cross_checks=False)
     except SettingsError as exc:
         problems = [str(p) for p in exc.problems]
     else:
-        problems = _adapter_problems(env)
+        # the adapter check loads the settings again, so cross problems may come twice
+        problems = list(dict.fromkeys([*map(str, cross_problems(settings)),
+                                       *_service_problems(settings), *_adapter_problems(env)]))
     if args.json:
         env.out(json.dumps({"ok": not problems, "file": str(source) if source else None,
                             "problems": problems}, indent=2))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oc_bridge.errors import ConfigurationError
+from oc_bridge.errors import ConfigurationError, SettingProblem, SettingsError
 from oc_bridge.store.base import Store
 from oc_bridge.store.inbox import (
     ORDERCHAMP_SOURCE,
@@ -17,6 +17,7 @@ from oc_bridge.store.inbox import (
     InboxState,
     body_digest,
 )
+from oc_bridge.store.location import store_location_problem
 from oc_bridge.store.records import (
     UNFINISHED_EXPORT_STATES,
     UNFINISHED_SHIPMENT_STATES,
@@ -59,8 +60,10 @@ __all__ = [
     "Store",
     "StoreCounts",
     "body_digest",
+    "check_store_url",
     "open_store",
     "sqlite_path",
+    "store_url_problem",
 ]
 
 _SQLITE = "sqlite:///"
@@ -80,12 +83,29 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest)
 
 
+def store_url_problem(url: str) -> SettingProblem | None:
+    """Why the ledger at ``url`` could not be opened or created (``store.url`` named), checked
+    without creating anything; None when it looks usable."""
+    return store_location_problem(sqlite_path(url))
+
+
+
+def check_store_url(url: str) -> None:
+    """Raise ``SettingsError`` naming ``store.url`` when :func:`store_url_problem` finds one
+    (before anything is built that would need the ledger's folder)."""
+    problem = store_url_problem(url)
+    if problem is not None:
+        raise SettingsError([problem])
+
+
 def open_store(url: str) -> Store:
     """Open (and migrate) the store at ``url``: ``sqlite:///relative.db``,
     ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``.
 
-    Raises ``ConfigurationError`` for an unsupported URL or an unusable database.
+    Raises ``ConfigurationError`` for an unsupported URL or an unusable database
+    (``SettingsError`` naming ``store.url`` when its place cannot be used).
     """
+    check_store_url(url)
     if url.startswith(_SQLITE):
         path = sqlite_path(url)
         if path is None and url[len(_SQLITE):] != ":memory:":

@@ -42,7 +42,11 @@ class SqliteStore(SqlStore):
     def __init__(self, path: str | Path, *, target_version: int | None = None) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigurationError(f"store.url: cannot create the folder of {self.path}: "
+                                         f"{exc}") from exc
         try:
             self._conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False,

@@ -80,7 +80,8 @@ def test_config_check_reports_every_problem_with_exit_2(tmp_path: Path) -> None:
 
 def test_config_check_json_and_ok(tmp_path: Path) -> None:
     config = tmp_path / "ok.toml"
-    config.write_text('[sync]\noverlap_seconds = 10\n', encoding="utf-8")
+    config.write_text('[orderchamp]\ntoken = "t"\n[sync]\noverlap_seconds = 10\n',
+                      encoding="utf-8")
     code, out, _ = run(["--config", str(config), "config", "check", "--json"])
     assert code == ExitCode.OK
     assert json.loads(out)["ok"] is True
