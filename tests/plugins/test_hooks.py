@@ -80,7 +80,9 @@ INSTANCES = ["csv_nl", "csv_eu", "wms"]
 
 def _route(settings_factory: Callable[..., Settings], order: Order,
            rules: list[dict[str, Any]], instances: list[str] = INSTANCES) -> list[str]:
-    settings = settings_factory(sync={"routing": rules})
+    # every rule names a configured instance (config check refuses unknown ones)
+    settings = settings_factory(sync={"routing": rules},
+                                adapters={name: {"type": "csv"} for name in INSTANCES})
     return _host().route_order(order, instances, settings)
 
 
