@@ -2,6 +2,11 @@
 
 Two formats: ``text`` for people and ``json`` (one object per line) for log shippers. Tokens and
 secrets given to :func:`configure_logging` are masked in every record.
+
+Text logs escape control and other non-printable characters in messages (``\\n``, ``\\x1b``,
+``\\u2028``...), so outside data such as an order number with a newline cannot forge a log
+line and ESC or NUL never reach a terminal raw; a traceback keeps its lines but each is
+indented, so none can pass for a record of its own. JSON logs are escaped by JSON itself.
 """
 
 from __future__ import annotations
@@ -12,9 +17,60 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["JsonFormatter", "TextFormatter", "configure_logging", "escape_control"]
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
+
+
+def escape_control(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every non-printable character (control characters, line and paragraph
+    separators, lone surrogates...) written as a backslash escape; spaces stay. With
+    ``keep_newlines`` a ``\\n`` stays a line break (for tracebacks)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() or char == " " or (keep_newlines and char == "\n")
+        else _escape_char(char) for char in text)
+
+
+class TextFormatter(logging.Formatter):
+    """The text format: one line per record, outside data escaped (see the module doc)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Like logging.Formatter.format, but never reuses ``record.exc_text``: another handler
+        # may have cached an unescaped traceback there.
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        message = record.message
+        record.message = escape_control(message)
+        try:
+            text = self.formatMessage(record)
+        finally:
+            record.message = message
+        if record.exc_info:
+            text += "\n" + _indented(self.formatException(record.exc_info))
+        elif record.exc_text:
+            text += "\n" + _indented(record.exc_text)
+        if record.stack_info:
+            text += "\n" + _indented(self.formatStack(record.stack_info))
+        return text
+
+
+def _indented(text: str) -> str:
+    return "\n".join("  " + line for line in escape_control(text, keep_newlines=True)
+                     .split("\n"))
 
 
 class _Redactor(logging.Filter):
@@ -65,7 +121,7 @@ def configure_logging(
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+            TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
         )
     handler.addFilter(_Redactor(secrets))
     handler.set_name("oc_bridge")
