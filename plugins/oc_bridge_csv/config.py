@@ -75,6 +75,11 @@ class CsvConfig(AdapterConfig):
     default_transit_days: int | None = Field(
         None, ge=1, description="Estimated transit days for shipments whose file does not say."
     )
+    escape_formulas: bool = Field(
+        True, description="Prefix free-text cells that start with =, +, -, @, tab or CR with ' "
+        "so spreadsheets show them as text (CSV injection); false writes them verbatim for "
+        "machine readers."
+    )
 
     @field_validator("delimiter")
     @classmethod

@@ -15,7 +15,8 @@ from oc_bridge_csv.config import CsvConfig
 from oc_bridge_csv.files import atomic_write, now_utc, safe_part, utc_stamp
 from oc_bridge_csv.journal import Journal, JournalEntry
 
-__all__ = ["CANCEL_COLUMNS", "ORDER_COLUMNS", "Outbox"]
+__all__ = ["CANCEL_COLUMNS", "FORMULA_STARTS", "FREE_TEXT_COLUMNS", "ORDER_COLUMNS", "Outbox",
+           "neutralise"]
 
 #: Columns of an order file, in this order; one row per order line.
 ORDER_COLUMNS = (
@@ -26,6 +27,21 @@ ORDER_COLUMNS = (
 )
 #: Columns of a cancellation file.
 CANCEL_COLUMNS = ("order_id", "order_number", "cancelled_at", "reason")
+#: Columns holding text people typed (retailer, address, product, notes): the ones a hostile
+#: value can reach. Ids, SKUs, numbers and dates are the bridge's own and are never changed.
+FREE_TEXT_COLUMNS = frozenset({
+    "retailer_reference", "company_name", "contact_name", "email", "phone", "street",
+    "house_number", "house_number_addition", "address_line_2", "postal_code", "city", "country",
+    "title", "currency", "note", "reason",
+})
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` prefixed with ``'`` when it starts like a formula (``=``, ``+``, ``-``, ``@``,
+    tab, CR), so Excel, LibreOffice and Sheets show it as text instead of running it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _text(value: object) -> str:
@@ -88,6 +104,11 @@ class Outbox:
     # --- writing ----------------------------------------------------------------------------
 
     def _writer(self, header: tuple[str, ...], rows: list[list[str]]) -> Callable[[TextIO], None]:
+        if self.config.escape_formulas:
+            free = [i for i, name in enumerate(header) if name in FREE_TEXT_COLUMNS]
+            rows = [[neutralise(cell) if i in free else cell for i, cell in enumerate(row)]
+                    for row in rows]
+
         def write(handle: TextIO) -> None:
             writer = csv.writer(handle, delimiter=self.config.delimiter)
             writer.writerow(header)
