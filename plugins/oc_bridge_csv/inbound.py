@@ -24,9 +24,12 @@ from oc_bridge_csv.rows import (
     parse_shipped_at,
 )
 
-__all__ = ["FileRead", "is_candidate", "parse_shipped_at", "read_file", "row_ranges"]
+__all__ = ["FileRead", "file_problem", "is_candidate", "parse_shipped_at", "read_file",
+           "row_ranges"]
 
 _SKIPPED_SUFFIXES = (".tmp", ".part", ".filepart")
+#: How many of a bad file's row problems its parked item carries in full.
+FILE_PROBLEM_SAMPLE = 20
 
 
 @dataclass
@@ -39,6 +42,28 @@ class FileRead:
     mtime_ns: int
     shipments: list[ShipmentReport] = field(default_factory=list)
     problems: list[InboundProblem] = field(default_factory=list)
+
+
+def file_problem(read: FileRead, *, failed_folder: str = "failed") -> InboundProblem | None:
+    """One problem for the whole file (None when it has none), so a bad file is parked once,
+    not once per row: its reason counts the bad rows and names them as ranges; ``raw`` holds
+    the row numbers and the first problems in full. Every row's problem is in the file's
+    error report in ``failed/`` (see :mod:`oc_bridge_csv.filing`)."""
+    if not read.problems:
+        return None
+    name = read.path.name
+    if len(read.problems) == 1 and read.problems[0].source == name:
+        return read.problems[0]  # a whole-file problem already names the file
+    rows = [int(p.source.rsplit(":", 1)[1]) for p in read.problems
+            if p.source.startswith(f"{name}:")]
+    where = row_ranges(rows) if rows else "the file"
+    message = (f"{len(read.problems)} problem(s) in {where}; the file goes to {failed_folder}/ "
+               f"with every row in {name}.errors.txt. First: {read.problems[0].message}")
+    sample = [{"row": p.source, "message": p.message, "raw": dict(p.raw or {})}
+              for p in read.problems[:FILE_PROBLEM_SAMPLE]]
+    return InboundProblem(source=name, message=message,
+                          raw={"file": name, "problems": len(read.problems), "rows": where,
+                               "first": sample})
 
 
 def is_candidate(path: Path) -> bool:
@@ -97,25 +122,48 @@ def read_file(path: Path, *, encoding: str, delimiter: str,
         result.problems.append(InboundProblem(source=name, message=f"cannot read: {exc}"))
         return result
     first_line = text.split("\n", 1)[0]
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""),
-                                  delimiter=_delimiter(first_line, delimiter)))
-    except csv.Error as exc:
-        result.problems.append(InboundProblem(source=name, message=f"not readable CSV: {exc}"))
-        return result
-    if not records or not any(cell.strip() for cell in records[0]):
-        result.problems.append(InboundProblem(source=name, message="no header row"))
-        return result
-    header = normalise_header(records[0])
+    records, problem = _records(text, _delimiter(first_line, delimiter))
+    if problem is None and (not records or not any(cell.strip() for cell in records[0])):
+        problem = "no header row"
+    header = normalise_header(records[0]) if problem is None else []
     missing = [label for label, options in REQUIRED_COLUMNS if not set(options) & set(header)]
-    if missing:
-        result.problems.append(InboundProblem(
-            source=name,
-            message=f"header lacks column(s) {', '.join(missing)} (found: {', '.join(header)})",
-        ))
+    if problem is None and missing:
+        problem = f"header lacks column(s) {', '.join(missing)} (found: {', '.join(header)})"
+    if problem is None:
+        problem = _twice(header)
+    if problem is not None:
+        result.problems.append(InboundProblem(source=name, message=problem))
         return result
     _group(result, header, records[1:], default_transit_days)
     return result
+
+
+def _records(text: str, delimiter: str) -> tuple[list[list[str]], str | None]:
+    """The file's records, one per line, or a whole-file problem: a stray or unterminated
+    quote (which would otherwise swallow cells or whole rows into one cell)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        for cells in reader:
+            if any("\n" in cell or "\r" in cell for cell in cells):
+                return records, (f"line {len(records) + 1}: a quoted cell runs over several "
+                                 "lines (an unterminated quote?)")
+            records.append(cells)
+    except csv.Error as exc:
+        return records, f"line {reader.line_num}: not readable CSV: {exc} (a stray or " \
+                        "unterminated quote?)"
+    return records, None
+
+
+def _twice(header: list[str]) -> str | None:
+    """A whole-file problem when the header names a column twice (which value would count?)."""
+    seen: dict[str, list[int]] = {}
+    for index, name in enumerate(header, start=1):
+        if name:
+            seen.setdefault(name, []).append(index)
+    doubled = [f"{name} (columns {', '.join(map(str, places))})"
+               for name, places in seen.items() if len(places) > 1]
+    return f"header names a column twice: {'; '.join(doubled)}" if doubled else None
 
 
 def _group(result: FileRead, header: list[str], records: list[list[str]],

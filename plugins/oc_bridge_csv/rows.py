@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -56,15 +57,36 @@ class RowError:
     group: tuple[str, ...] | None
 
 
-def parse_shipped_at(text: str) -> datetime:
+#: The earliest plausible ship date; and how far ahead of now one may lie (time zones, skew).
+EARLIEST_SHIPPED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+SHIPPED_AT_AHEAD = timedelta(days=2)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def parse_shipped_at(text: str, *, now: datetime | None = None) -> datetime:
     """ISO-8601 date (midnight UTC) or date-time; a date-time without offset is taken as UTC.
-    Raises ``ValueError`` otherwise."""
+    Raises ``ValueError`` otherwise, and for a moment before 2000 or more than two days after
+    ``now`` (years 0001 or 9999 are placeholders, not ship dates)."""
     text = text.strip()
-    if len(text) == 10:
-        day = date.fromisoformat(text)
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        if not text.isascii():
+            raise ValueError("not ASCII")
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO-8601 date or date-time (e.g. 2026-11-27 or "
+                         "2026-11-27T10:15:00+01:00)") from None
+    latest = (now or datetime.now(UTC)) + SHIPPED_AT_AHEAD
+    # the year first: converting year 1 or 9999 with an offset would overflow
+    if not EARLIEST_SHIPPED_AT.year <= moment.year <= latest.year \
+            or not EARLIEST_SHIPPED_AT <= moment <= latest:
+        raise ValueError(f"{text!r} is not a plausible ship date (2000-01-01 up to two days "
+                         "from now)")
+    return moment
 
 
 def normalise_header(cells: list[str]) -> list[str]:
@@ -73,10 +95,10 @@ def normalise_header(cells: list[str]) -> list[str]:
 
 
 def _whole_number(column: str, text: str, *, minimum: int) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise ValueError(f"{column}: {text!r} is not a whole number") from None
+    # ASCII digits only: int() would also take "٣", "１", "1_0" and "+3"
+    if not _DIGITS.fullmatch(text.strip()):
+        raise ValueError(f"{column}: {text!r} is not a whole number (digits 0-9)")
+    value = int(text.strip())
     if value < minimum:
         raise ValueError(f"{column}: must be at least {minimum} (got {text!r})")
     return value
@@ -109,7 +131,8 @@ def parse_row(header: list[str], cells: list[str], number: int) -> ParsedRow | R
     order = raw.get("order_id") or raw.get("order_number") or ""
     shipped_at: datetime | None = None
     errors: list[str] = []
-    if extra:
+    if extra or len(cells) < len(header):
+        # a short row would read its missing cells as empty: an untracked parcel, say
         errors.append(f"row has {len(cells)} cells but the header has {len(header)} columns")
     if not order:
         errors.append("order_number/order_id: empty")
@@ -123,9 +146,8 @@ def parse_row(header: list[str], cells: list[str], number: int) -> ParsedRow | R
     if raw.get("shipped_at"):
         try:
             shipped_at = parse_shipped_at(raw["shipped_at"])
-        except ValueError:
-            errors.append(f"shipped_at: {raw['shipped_at']!r} is not an ISO-8601 date or "
-                          "date-time (e.g. 2026-11-27 or 2026-11-27T10:15:00+01:00)")
+        except ValueError as exc:
+            errors.append(f"shipped_at: {exc}")
     transit: int | None = None
     if raw.get("estimated_transit_days"):
         try:
