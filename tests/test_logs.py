@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import given, settings
@@ -17,12 +18,21 @@ log = logging.getLogger("oc_bridge.engine.test")
 FORGED = "OC-1\n12:00:00 INFO    oc_bridge.engine: order OC-2 exported"
 
 
+@contextmanager
+def logged(fmt: str = "text") -> Iterator[io.StringIO]:
+    """Logs in ``fmt`` go to the yielded stream inside the block."""
+    out = io.StringIO()
+    configure_logging("DEBUG", fmt, stream=out)
+    try:
+        yield out
+    finally:
+        configure_logging("WARNING", "text", stream=io.StringIO())
+
+
 @pytest.fixture
 def stream() -> Iterator[io.StringIO]:
-    out = io.StringIO()
-    configure_logging("DEBUG", "text", stream=out)
-    yield out
-    configure_logging("WARNING", "text", stream=io.StringIO())
+    with logged() as out:
+        yield out
 
 
 def test_a_newline_in_an_order_number_cannot_forge_a_log_line(stream: io.StringIO) -> None:
@@ -52,12 +62,8 @@ def test_a_traceback_keeps_its_lines_but_cannot_start_one(stream: io.StringIO) -
 
 
 def test_json_logs_keep_the_original_text() -> None:
-    out = io.StringIO()
-    configure_logging("INFO", "json", stream=out)
-    try:
+    with logged("json") as out:
         log.info("order %s exported", FORGED)
-    finally:
-        configure_logging("WARNING", "text", stream=io.StringIO())
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["message"] == f"order {FORGED} exported"
@@ -71,12 +77,8 @@ def test_plain_text_is_unchanged() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_any_text_logs_as_exactly_one_printable_line(text: str) -> None:
-    out = io.StringIO()
-    configure_logging("INFO", "text", stream=out)
-    try:
+    with logged() as out:
         log.info("value %s", text)
-    finally:
-        configure_logging("WARNING", "text", stream=io.StringIO())
     written = out.getvalue()
     assert written.endswith("\n") and written.count("\n") == 1
     assert written[:-1].isprintable()

@@ -13,6 +13,16 @@ from oc_bridge.store import open_store
 
 __all__ = ["add_parser", "run_parked", "run_retry"]
 
+#: Items ``oc-bridge parked`` shows per page unless ``--limit`` says otherwise.
+DEFAULT_LIMIT = 50
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``parked`` and ``retry``."""
@@ -22,8 +32,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "orders (mapping problems, changes or cancellations an adapter cannot apply), "
         "shipments (rejected lines, unknown orders) and inbound file problems.",
     )
-    parked.add_argument("--json", action="store_true", help="print JSON")
+    parked.add_argument("--json", action="store_true",
+                        help='print JSON: {"total", "offset", "limit", "items"}')
     parked.add_argument("--resolved", action="store_true", help="include resolved items")
+    parked.add_argument("--limit", type=_count, default=DEFAULT_LIMIT, metavar="N",
+                        help=f"show at most N items (default {DEFAULT_LIMIT}; 0 shows all)")
+    parked.add_argument("--offset", type=_count, default=0, metavar="N",
+                        help="skip the first N items (the next page starts at offset + limit)")
     parked.set_defaults(handler=run_parked)
 
     retry = subparsers.add_parser(
@@ -41,13 +56,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_parked(args: argparse.Namespace, env: CliEnv) -> int:
-    """Print the parked items (oldest first); exit 0."""
+    """Print one page of parked items (oldest first) and the total; exit 0."""
+    limit = args.limit or None
     with open_store(env.settings().store.url) as store:
-        items = store.list_parked(include_resolved=args.resolved)
+        counts = store.counts()
+        items = store.list_parked(include_resolved=args.resolved, limit=limit,
+                                  offset=args.offset)
+    total = counts.parked_open + (counts.parked_resolved if args.resolved else 0)
     if args.json:
-        env.out(json.dumps([asdict(item) for item in items], indent=2))
+        env.out(json.dumps({"total": total, "offset": args.offset, "limit": limit,
+                            "items": [asdict(item) for item in items]}, indent=2))
         return ExitCode.OK
-    if not items:
+    if not total:
         env.out("nothing is parked")
     for item in items:
         adapter = item.instance or "-"
@@ -57,6 +77,11 @@ def run_parked(args: argparse.Namespace, env: CliEnv) -> int:
         env.out(f"#{item.id}  {item.kind.value}  {item.reference}{order}  adapter {adapter}  "
                 f"since {item.created_at[:19]}Z{closed}")
         env.out(f"    {item.reason}")
+    if total and len(items) < total:
+        shown = f"{args.offset + 1}-{args.offset + len(items)}" if items else "none"
+        more = args.offset + len(items) < total
+        env.out(f"showing {shown} of {total}" + (
+            f"; next page: --offset {args.offset + len(items)}" if more and items else ""))
     return ExitCode.OK
 
 

@@ -207,8 +207,10 @@ class Store(ABC):
         """One parked item (open or resolved), or None."""
 
     @abstractmethod
-    def list_parked(self, *, include_resolved: bool = False) -> list[ParkedItem]:
-        """Parked items, oldest first; only open ones unless ``include_resolved``."""
+    def list_parked(self, *, include_resolved: bool = False, limit: int | None = None,
+                    offset: int = 0) -> list[ParkedItem]:
+        """Parked items, oldest first; only open ones unless ``include_resolved``; a page of
+        at most ``limit`` items (all when None) after skipping ``offset``."""
 
     @abstractmethod
     def resolve_parked(self, parked_id: int, resolution: str) -> ParkedItem | None:

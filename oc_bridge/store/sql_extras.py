@@ -111,10 +111,17 @@ class LedgerExtrasMixin:
         row = self._one(self.sql.SELECT_PARKED, {"id": parked_id})
         return _parked(row) if row else None
 
-    def list_parked(self, *, include_resolved: bool = False) -> list[ParkedItem]:
+    def list_parked(self, *, include_resolved: bool = False, limit: int | None = None,
+                    offset: int = 0) -> list[ParkedItem]:
         statement = self.sql.SELECT_PARKED_ALL if include_resolved \
             else self.sql.SELECT_PARKED_OPEN_ALL
-        return [_parked(r) for r in self._query(statement)]
+        if limit is None and not offset:
+            return [_parked(r) for r in self._query(statement)]
+        # LIMIT/OFFSET read the same in SQLite and PostgreSQL; -1 is "no limit" in neither,
+        # so an offset without a limit takes a very large one
+        page = {"limit": 2**62 if limit is None else limit, "offset": offset}
+        return [_parked(r) for r in self._query(f"{statement} LIMIT :limit OFFSET :offset",
+                                                 page)]
 
     def resolve_parked(self, parked_id: int, resolution: str) -> ParkedItem | None:
         with self.transaction():

@@ -21,7 +21,7 @@ from oc_bridge.canonical import (
 from oc_bridge.errors import ConfigurationError, TransientError
 from oc_bridge_csv.config import CsvConfig
 from oc_bridge_csv.filing import file_inbound
-from oc_bridge_csv.inbound import FileRead, is_candidate, read_file
+from oc_bridge_csv.inbound import FileRead, file_problem, is_candidate, read_file
 from oc_bridge_csv.invoices import write_invoice
 from oc_bridge_csv.journal import Journal
 from oc_bridge_csv.outbound import Outbox
@@ -115,7 +115,8 @@ class CsvAdapter(Adapter[CsvConfig]):
 
     def fetch_shipments(self, cursor: str | None) -> ShipmentPull:
         """Read every complete ``*.csv`` in ``inbound_dir`` (oldest first by mtime, then name).
-        Files are not moved here; ``cursor`` is ignored and None is returned as the cursor."""
+        Files are not moved here; ``cursor`` is ignored and None is returned as the cursor.
+        A file with bad rows gives ONE problem naming all of them (see ``file_problem``)."""
         inbound = Path(self.config.inbound_dir)
         with _file_errors("read the inbound folder"):
             inbound.mkdir(parents=True, exist_ok=True)
@@ -129,9 +130,11 @@ class CsvAdapter(Adapter[CsvConfig]):
                     default_transit_days=self.config.default_transit_days))
             except FileNotFoundError:
                 continue  # taken away between listing and reading
+        # One problem per bad file (its rows are in the file's error report), so a 50,000-row
+        # bad file is one parked item, not 50,000.
         pull = ShipmentPull(
             shipments=[s for r in reads for s in r.shipments],
-            problems=[p for r in reads for p in r.problems],
+            problems=[p for r in reads if (p := file_problem(r)) is not None],
             cursor=None,
             handle=reads,
         )

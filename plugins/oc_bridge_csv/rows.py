@@ -95,7 +95,7 @@ def normalise_header(cells: list[str]) -> list[str]:
 
 
 def _whole_number(column: str, text: str, *, minimum: int) -> int:
-    # ASCII digits only: int() would also take "٣", "１", "1_0" and "+3"
+    # ASCII digits only: int() would also take Arabic-Indic or full-width digits, 1_0 and +3
     if not _DIGITS.fullmatch(text.strip()):
         raise ValueError(f"{column}: {text!r} is not a whole number (digits 0-9)")
     value = int(text.strip())

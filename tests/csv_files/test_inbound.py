@@ -80,12 +80,16 @@ def test_bad_rows_are_problems_naming_column_and_value(adapter: CsvAdapter, tmp_
     ]))
     pull = adapter.fetch_shipments(None)
     assert [s.shipment_key for s in pull.shipments] == ["csv:OC1:T5"]
-    messages = {p.source: p.message for p in pull.problems}
+    [read] = pull.handle  # every row's problem, as the error report in failed/ lists them
+    messages = {p.source: p.message for p in read.problems}
     assert "'two' is not a whole number" in messages["bad.csv:2"]
     assert "quantity: must be at least 1 (got '0')" in messages["bad.csv:3"]
     assert "shipped_at: '28-11-2026'" in messages["bad.csv:4"]
     assert "order_number/order_id: empty" in messages["bad.csv:5"]
-    assert pull.problems[0].raw is not None and pull.problems[0].raw["quantity"] == "two"
+    # the pull carries ONE problem for the file (one parked item), naming every bad row
+    [problem] = pull.problems
+    assert problem.source == "bad.csv" and "4 problem(s) in rows 2-5" in problem.message
+    assert problem.raw is not None and problem.raw["first"][0]["raw"]["quantity"] == "two"
 
 
 def test_a_parcel_with_a_bad_row_is_withheld_whole(adapter: CsvAdapter, tmp_path: Path) -> None:
@@ -94,8 +98,10 @@ def test_a_parcel_with_a_bad_row_is_withheld_whole(adapter: CsvAdapter, tmp_path
     ]))
     pull = adapter.fetch_shipments(None)
     assert pull.shipments == []
-    messages = {p.source: p.message for p in pull.problems}
+    [read] = pull.handle
+    messages = {p.source: p.message for p in read.problems}
     assert "row 3 of the same shipment is bad" in messages["p.csv:2"]
+    assert [p.source for p in pull.problems] == ["p.csv"]
 
 
 def test_whole_file_problems(adapter: CsvAdapter, tmp_path: Path) -> None:

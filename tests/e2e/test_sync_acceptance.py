@@ -144,14 +144,15 @@ def test_bad_shipment_row_exits_4_and_is_parked(bridge: Bridge) -> None:
     assert reason in (bridge.inbound / "failed" / "bad.csv.errors.txt").read_text()
     parked = bridge.run("parked", "--json")
     assert_ok(parked)
-    [item] = json.loads(parked.stdout)
+    [item] = json.loads(parked.stdout)["items"]
     assert (item["kind"], item["instance"], item["reason"]) == ("shipment", "csv", reason)
     listing = bridge.run("parked")
     assert f"#{item['id']}" in listing.stdout and reason in listing.stdout
     retried = bridge.run("retry", str(item["id"]), "--json")  # still wrong: stays parked
     assert_ok(retried, 4)
     assert json.loads(retried.stdout)["parked_reasons"] == [reason]
-    assert [p["id"] for p in json.loads(bridge.run("parked", "--json").stdout)] == [item["id"]]
+    assert [p["id"] for p in json.loads(bridge.run("parked", "--json").stdout)["items"]] \
+        == [item["id"]]
     assert bridge.sandbox.get_order(target["id"])["shipments"] == []
 
 
