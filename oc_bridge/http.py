@@ -16,6 +16,9 @@ Everything that talks HTTP (the Orderchamp client, warehouse and shipping adapte
   connection refused): the request never left this machine. Any other transient failure (read
   timeout, connection reset after sending, 5xx) may have taken effect and is raised as
   :class:`~oc_bridge.errors.AmbiguousMutationError` chained from the cause, without a retry.
+- **Rate limits**: with a :class:`~oc_bridge.ratelimit.RateLimiter` (``rate_limiter=``) every
+  attempt waits on it first and every answer, 429s included, is shown to it, so the wait a
+  server asked for also applies to the call after one that ran out of attempts.
 - **Redaction**: every error message, error body and log line passes through :func:`redact`
   with the configured secrets, so tokens never reach logs or tracebacks.
 """
@@ -30,7 +33,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -49,6 +52,9 @@ from oc_bridge.errors import (
     ThrottledError,
     TransientError,
 )
+
+if TYPE_CHECKING:
+    from oc_bridge.ratelimit import RateLimiter
 
 __all__ = [
     "USER_AGENT",
@@ -290,6 +296,7 @@ class HttpClient:
         user_agent_extra: str | None = None,
         on_response: OnResponse | None = None,
         retry_after_headers: Sequence[str] = (),
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -302,6 +309,7 @@ class HttpClient:
         self.max_retry_after = max_retry_after
         self.on_response = on_response
         self.retry_after_headers = tuple(retry_after_headers)
+        self.rate_limiter = rate_limiter
         self._secrets: list[str] = [s for s in secrets if s]
         self._sleep = sleep
         self._own_session = session is None
@@ -385,6 +393,8 @@ class HttpClient:
         def attempt() -> T:
             nonlocal attempts
             attempts += 1
+            if self.rate_limiter is not None:
+                self.rate_limiter.before_request()
             if before_attempt is not None:
                 before_attempt(attempts)
             try:
@@ -439,6 +449,11 @@ class HttpClient:
         self._observe(method, path, response.status_code, seconds)
         logger.debug("%s %s -> %d in %.3fs", method, self.redact(url), response.status_code,
                      seconds)
+        if self.rate_limiter is not None:
+            self.rate_limiter.observe(response.headers)
+            if response.status_code == 429:
+                self.rate_limiter.pause(
+                    retry_after_seconds(response.headers, names=self.retry_after_headers))
         raise_for_status(response, self.service, secrets=self._secrets,
                          retry_after_headers=self.retry_after_headers)
         return response

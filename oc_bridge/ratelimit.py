@@ -10,7 +10,10 @@ injectable ``clock``/``sleep``:
    the service does not say) before the next call — the budget may be shared with other tools.
 
 A 429 still happens when another tool spends the budget; the shared HTTP layer then waits as
-the server says (``Retry-After`` or a reset header) and retries.
+the server says (``Retry-After`` or a reset header) and retries. Given to
+:class:`~oc_bridge.http.HttpClient` (``rate_limiter=``), the limiter sees every answer, errors
+included, so a 429 that ends the retries still holds back the *next* call until the reset
+(:meth:`RateLimiter.pause`).
 """
 
 from __future__ import annotations
@@ -91,6 +94,15 @@ class RateLimiter:
                 if len(self._sent) >= self.requests:  # the sleep was cut short
                     self._sent.popleft()
             self._sent.append(now)
+
+    def pause(self, seconds: float | None) -> None:
+        """The service refused a call (429): send nothing for ``seconds`` from now (the whole
+        window when it did not say how long). Kept after the caller gives up, so the next call
+        waits instead of drawing another 429."""
+        wait = self.per_seconds if seconds is None else max(0.0, seconds)
+        with self._lock:
+            resume = self.clock() + wait
+            self._resume_at = max(resume, self._resume_at or resume)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read the rate-limit headers of an answer (2xx or 429 alike)."""

@@ -26,6 +26,7 @@ from oc_bridge.errors import (
     ThrottledError,
 )
 from oc_bridge.http import HttpClient, raise_for_status, redact, retry_after_seconds
+from oc_bridge.ratelimit import RateLimiter
 
 BASE = "https://wms.example.test/api"
 SECRET = "sk_test_0123456789abcdef"
@@ -269,3 +270,34 @@ def test_redact_never_leaves_a_secret(secret: str, before: str, after: str) -> N
 def test_redact_ignores_empty_and_short_secrets() -> None:
     assert redact("abc def", ["", "abc"]) == "abc def"
     assert redact("x=a%2Fb%2Fc", ["a/b/c"]) == "x=***"
+
+
+@responses.activate
+def test_a_429_on_the_last_attempt_still_holds_back_the_next_call(sleeps: Sleeps) -> None:
+    clock = [100.0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    limiter = RateLimiter(requests=1000, clock=lambda: clock[0], sleep=sleep)
+    client = HttpClient(BASE, service="wms", sleep=sleep, max_attempts=2, rate_limiter=limiter)
+    responses.get(f"{BASE}/a", status=429, headers={"Retry-After": "12"})
+    responses.get(f"{BASE}/b", json={})
+    with pytest.raises(ThrottledError):
+        client.request("GET", "/a")
+    assert sleeps == [12.0]  # between the two attempts
+    client.request("GET", "/b")
+    assert sleeps == [12.0, 12.0]  # the next call waited for the server's pause too
+    assert [c.request.url.rsplit("/", 1)[1] for c in responses.calls] == ["a", "a", "b"]
+
+
+@responses.activate
+def test_the_rate_limiter_sees_every_answer(sleeps: Sleeps) -> None:
+    limiter = RateLimiter(requests=1000, remaining_header="X-Remaining",
+                          reset_header="X-Reset", reserve=1, sleep=sleeps)
+    client = HttpClient(BASE, service="wms", sleep=sleeps, max_attempts=1, rate_limiter=limiter)
+    responses.get(f"{BASE}/x", status=404, headers={"X-Remaining": "1", "X-Reset": "30"})
+    with pytest.raises(ClientRequestError):
+        client.request("GET", "/x")
+    assert limiter.last_headers["remaining"] == "1"

@@ -23,9 +23,12 @@ from oc_bridge.ratelimit import RateLimiter
 
 from .config import ShipStationConfig
 
-__all__ = ["ShipStationClient", "error_message"]
+__all__ = ["V2_REQUESTS_PER_MINUTE", "ShipStationClient", "error_message"]
 
 log = logging.getLogger(__name__)
+
+#: ShipStation V2's documented limit (https://docs.shipstation.com/rate-limits).
+V2_REQUESTS_PER_MINUTE = 200
 
 
 def error_message(body: str | None) -> str | None:
@@ -72,41 +75,38 @@ class ShipStationClient:
             clock=clock, sleep=sleep,
         )
         timeout = (config.connect_timeout, config.read_timeout)
-        # Each HttpClient owns its session: V1 Basic auth must never ride along to V2.
+        # Each HttpClient owns its session: V1 Basic auth must never ride along to V2. The
+        # limiter sits in the HTTP layer, which shows it every answer (429s included).
         self.v1 = HttpClient(
             config.base_url, service="shipstation", timeout=timeout, auth=(key, secret),
             secrets=(key, secret), max_attempts=config.max_attempts, sleep=sleep,
+            rate_limiter=self.limiter,
         )
         self.v2: HttpClient | None = None
         if config.api_key_v2 is not None:
             v2_key = config.api_key_v2.get_secret_value()
+            # V2: 200 requests per minute, 429 with Retry-After (no budget headers).
+            self.v2_limiter = RateLimiter(requests=V2_REQUESTS_PER_MINUTE, per_seconds=60.0,
+                                          service="ShipStation V2", clock=clock, sleep=sleep)
             self.v2 = HttpClient(
                 config.base_url_v2, service="shipstation-v2", timeout=timeout,
                 headers={"api-key": v2_key}, secrets=(v2_key,),
-                max_attempts=config.max_attempts, sleep=sleep,
+                max_attempts=config.max_attempts, sleep=sleep, rate_limiter=self.v2_limiter,
             )
 
     # --- transport ------------------------------------------------------------------------
-
-    def _parse(self, response: requests.Response) -> Any:
-        # Runs for every successful answer, retries included: the limiter sees every header.
-        self.limiter.observe(response.headers)
-        return _json(response)
-
-    def _before_attempt(self, attempt: int) -> None:
-        self.limiter.before_request()
 
     def call(self, method: str, path: str, *, json_body: Any = None,
              params: Mapping[str, Any] | None = None, idempotent: bool | None = None) -> Any:
         """One V1 call, every attempt paced by the limiter; returns the decoded JSON body.
 
         A 429 is retried by the HTTP layer after exactly ``X-Rate-Limit-Reset`` seconds, at
-        most ``max_attempts`` attempts in all; then ``ThrottledError`` is raised.
+        most ``max_attempts`` attempts in all; then ``ThrottledError`` is raised, and the limiter
+        still holds the next call back until that reset.
         """
         try:
             return self.v1.send(method, path, json=json_body, params=params,
-                                idempotent=idempotent, parse=self._parse,
-                                before_attempt=self._before_attempt)
+                                idempotent=idempotent, parse=_json)
         except ClientRequestError as exc:
             raise _with_message(exc) from exc
 

@@ -104,3 +104,18 @@ def test_requests_per_minute_caps_our_own_share(make_adapter: AdapterFactory,
         adapter.stores()
     assert sum(clock.sleeps) == pytest.approx(120.0)
     assert fake.window.over_limit == 0
+
+
+def test_after_a_call_ran_out_of_attempts_on_429_the_next_call_still_waits(
+        make_adapter: AdapterFactory, fake: FakeShipStation, clock: ManualClock) -> None:
+    """The last attempt of ``createorders`` draws a 429; the ``GET /shipments`` that follows
+    must wait for X-Rate-Limit-Reset instead of drawing more 429s."""
+    adapter = make_adapter(max_attempts=1)
+    fake.window.consume(40)  # another tool spent this minute's budget
+    clock.advance(10)  # the window resets in 50 s
+    with pytest.raises(ThrottledError):
+        adapter.submit_order(make_order())
+    adapter.fetch_shipments(None)
+    assert fake.window.over_limit == 1  # only the first call hit the limit
+    assert clock.sleeps == [50.0]
+    assert fake.calls["GET /shipments"] == fake.calls["GET /fulfillments"] == 1
