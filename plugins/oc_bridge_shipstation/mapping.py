@@ -157,7 +157,9 @@ def _lines(items: list[Mapping[str, Any]], where: str) -> tuple[ShippedLine, ...
     lines = []
     for item in items:
         quantity = int(item.get("quantity") or 0)
-        if quantity <= 0:
+        # ``adjustment``: "a non-physical adjustment to the order (e.g. a discount or
+        # promotional code)" (OrderItem model): nothing was shipped.
+        if quantity <= 0 or item.get("adjustment"):
             continue
         ref, sku = item.get("lineItemKey"), item.get("sku")
         if not ref and not sku:
@@ -176,12 +178,18 @@ def shipment_report(
 ) -> ShipmentReport:
     """Map a V1 shipment or fulfillment onto a :class:`ShipmentReport`.
 
-    Lines come from ``shipmentItems`` (label shipments); a fulfillment carries none, so the
-    whole ``order`` (its ``items``) is reported as shipped. ``shipped_at`` is ``shipDate`` read
-    in ``zone``; a date-only ``shipDate`` takes the time of ``createDate`` when that falls on
-    the same local day, else local midnight; no ``shipDate`` falls back to ``createDate``.
+    The order is identified by ``orderKey`` first (the record's, else its ``order``'s); then
+    ShipStation's ``orderNumber`` is not claimed as Orderchamp's, because *Split Order* keeps
+    the key but numbers the child ``<number>-1`` (the number stays in ``source`` for people).
+    Only a record without our key is identified by its number. Lines come from
+    ``shipmentItems`` (label shipments); a fulfillment carries none, so the whole ``order``
+    (its ``items``) is reported as shipped; adjustment items (discounts) are not goods and are
+    left out. ``shipped_at`` is ``shipDate`` read in ``zone``; a date-only ``shipDate`` takes
+    the time of ``createDate`` when that falls on the same local day, else local midnight; no
+    ``shipDate`` falls back to ``createDate``.
     """
-    source = key
+    number = record.get("orderNumber") or (order or {}).get("orderNumber")
+    source = f"{key} (ShipStation order {number})" if number else key
     ref = order_ref_of(record) or (order_ref_of(order) if order else None)
     items = record.get("shipmentItems")
     if not items and order is not None:
@@ -200,11 +208,10 @@ def shipment_report(
             shipped_at = created
     elif shipped_at is None:
         shipped_at = parse_local(create_text, zone)
-    number = record.get("orderNumber") or (order or {}).get("orderNumber")
     return ShipmentReport(
         shipment_key=key,
         order_ref=ref,
-        order_number=str(number) if number else None,
+        order_number=str(number) if number and not ref else None,
         shipped_at=shipped_at,
         carrier=record.get("carrierCode") or record.get("fulfillmentProviderCode"),
         service=record.get("serviceCode") or record.get("fulfillmentServiceCode"),

@@ -133,6 +133,8 @@ class ShipmentReader:
                     source=key, message=f"cannot read the order of {key}: {exc}",
                     raw={"orderNumber": record.get("orderNumber")}))
                 return
+            if order is not None and order_ref_of(order) is None:
+                order = self._parent_if_ours(order)
             if order is None or order_ref_of(order) is None:
                 log.debug("skipping %s: not an oc-bridge order", key)
                 return
@@ -144,6 +146,19 @@ class ShipmentReader:
             collected.problems.append(InboundProblem(
                 source=key, message=f"cannot read ShipStation {kind[:-1]} {key}: {exc}",
                 raw={"orderNumber": record.get("orderNumber")}))
+
+    def _parent_if_ours(self, order: dict[str, Any]) -> dict[str, Any]:
+        """A split child whose key is not ours stands in for its parent when the parent is
+        ours (``advancedOptions.parentId``); the child's own items stay. ShipStation keeps the
+        ``orderKey`` on a split child, so this is only a second line of defence."""
+        parent_id = (order.get("advancedOptions") or {}).get("parentId")
+        if parent_id is None:
+            return order
+        parent = self._order(parent_id)
+        if parent is None or order_ref_of(parent) is None:
+            return order
+        return {**order, "orderKey": parent.get("orderKey"),
+                "advancedOptions": parent.get("advancedOptions")}
 
     def _order(self, order_id: Any) -> dict[str, Any] | None:
         """The ShipStation order of a record (fulfillments name no items); cached."""

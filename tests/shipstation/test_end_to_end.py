@@ -132,3 +132,27 @@ def test_orders_out_labels_back_exactly_once(sandbox: Sandbox, shipstation: Fake
     assert code == 0, output
     assert len(shipments_in_orderchamp(sandbox, str(order_ref_of(orders[3])))) == 1
     assert len(shipments_in_orderchamp(sandbox, str(order_ref_of(partial)))) == 1
+
+
+def test_a_split_orders_labels_both_reach_orderchamp(sandbox: Sandbox,
+                                                      shipstation: FakeShipStation,
+                                                      settings_file: Path) -> None:
+    """ShipStation's Split Order keeps the orderKey on the child (own orderId, number
+    ``<number>-1``): its label is matched by the orderKey, not parked for its number."""
+    code, output = sync(settings_file)
+    assert code == 0, output
+    order = next(o for o in shipstation.store.orders.values() if len(o["items"]) >= 2)
+    key, line, quantity = order["orderKey"], order["items"][0]["lineItemKey"], order["items"][0][
+        "quantity"]
+    child = shipstation.store.split_order(key, {line: quantity})
+    assert child["orderNumber"] == order["orderNumber"] + "-1"
+    shipstation.store.create_label(key, order_id=child["orderId"], tracking_number="3SCHILD")
+    shipstation.store.create_label(key, order_id=order["orderId"], tracking_number="3SPARENT")
+
+    code, output = sync(settings_file)
+    assert code == 0, output
+    found = {s["trackingNumber"]: s for s in shipments_in_orderchamp(sandbox,
+                                                                      str(order_ref_of(order)))}
+    assert set(found) == {"3SCHILD", "3SPARENT"}, output
+    assert [(p["orderProductId"], p["quantity"]) for p in found["3SCHILD"]["products"]] == [
+        (line, quantity)]
