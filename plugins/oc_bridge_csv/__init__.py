@@ -4,6 +4,7 @@ exactly like a third-party adapter: the core never imports it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from oc_bridge.adapter import Adapter
 from oc_bridge.plugins import hookimpl
@@ -14,6 +15,6 @@ __all__ = ["CsvAdapter", "CsvConfig", "oc_bridge_register_adapters"]
 
 
 @hookimpl
-def oc_bridge_register_adapters(register: Callable[[type[Adapter]], None]) -> None:
+def oc_bridge_register_adapters(register: Callable[[type[Adapter[Any]]], None]) -> None:
     """Register the ``csv`` adapter type."""
     register(CsvAdapter)

@@ -18,7 +18,7 @@ __all__ = ["RestWmsAdapter", "WebhookSignatureError", "oc_bridge_register_adapte
 
 
 @hookimpl
-def oc_bridge_register_adapters(register: Callable[[type[Adapter]], None]) -> None:
+def oc_bridge_register_adapters(register: Callable[[type[Adapter[Any]]], None]) -> None:
     """Register :class:`RestWmsAdapter` (type ``rest``)."""
     register(RestWmsAdapter)
 

@@ -20,13 +20,13 @@ __all__ = ["ShipStationAdapter", "ShipStationConfig"]
 
 
 @hookimpl
-def oc_bridge_register_adapters(register: Callable[[type[Adapter]], None]) -> None:
+def oc_bridge_register_adapters(register: Callable[[type[Adapter[Any]]], None]) -> None:
     """Register the ShipStation adapter class."""
     register(ShipStationAdapter)
 
 
 @hookimpl
-def oc_bridge_add_commands(subparsers: argparse._SubParsersAction) -> None:
+def oc_bridge_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``oc-bridge shipstation stores|check|webhooks``."""
     from .commands import add_commands
 

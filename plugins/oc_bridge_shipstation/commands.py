@@ -28,7 +28,7 @@ __all__ = ["REGISTERED_EVENTS", "add_commands", "open_adapter"]
 REGISTERED_EVENTS = ("SHIP_NOTIFY", "FULFILLMENT_SHIPPED")
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``shipstation`` command group to the CLI."""
     group = subparsers.add_parser("shipstation", help="ShipStation set-up helpers")
     group.set_defaults(handler=lambda args, env: _help(group, env))
