@@ -3,7 +3,9 @@
 A leased group holds every pending event of one order, so a burst of events for an order costs
 one order fetch (``engine.process_order``). Effects are idempotent through the ledger: running
 an order again after a crash never exports it twice. A failed run goes back to ``pending`` with
-exponential backoff; after ``sync.max_attempts`` leases the items are parked for a human.
+exponential backoff; after ``sync.max_attempts`` leases the items are parked for a human. A run
+that left part of the order to another process holding its claim is looked at again after
+:data:`HELD_RETRY_SECONDS` (not counted as an attempt).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ ADAPTER_SOURCE_PREFIX = "adapter:"
 Reader = Callable[[Mapping[str, str], bytes], ShipmentPull]
 BACKOFF_BASE = 2.0
 BACKOFF_MAX = 300.0
+#: An order another process holds is looked at again after this long (attempt not counted).
+HELD_RETRY_SECONDS = 10.0
 
 
 class InboxProcessor:
@@ -61,6 +65,17 @@ class InboxProcessor:
             log.exception("processing inbox item %d failed", first.id)
             error = f"{type(exc).__name__}: {exc}"
         else:
+            if summary.held_elsewhere and not summary.failed \
+                    and first.source == ORDERCHAMP_SOURCE:
+                # Another process was bringing this order up to date, maybe from an older
+                # read: look again shortly, so the change this event announced is not left
+                # to the next reconciliation.
+                self.store.inbox_defer(items, "left to another process holding the order; "
+                                       "looked at again", delay_seconds=HELD_RETRY_SECONDS)
+                self.metrics.processed.labels("held").inc()
+                log.info("order %s: held by another process, looked at again in %.0fs",
+                         first.order_id, HELD_RETRY_SECONDS)
+                return False
             if not summary.failed:
                 self.store.inbox_complete(items)
                 self.metrics.processed.labels("done").inc()

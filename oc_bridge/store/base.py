@@ -261,6 +261,12 @@ class Store(ABC):
         """Return leased items to ``pending`` with the error, due after ``delay_seconds``."""
 
     @abstractmethod
+    def inbox_defer(self, items: Sequence[InboxItem], note: str, *,
+                    delay_seconds: float) -> None:
+        """Return leased items to ``pending`` with ``note``, due after ``delay_seconds``,
+        without counting the attempt (their order's work was held by another process)."""
+
+    @abstractmethod
     def inbox_park(self, items: Sequence[InboxItem], error: str) -> None:
         """Mark leased items ``parked`` with the error (kept for a human)."""
 

@@ -95,6 +95,16 @@ class InboxMixin:
                     "id": item.id, "owner": item.lease_owner, "error": error[:2000],
                     "available_at": utc_in(delay_seconds)})
 
+    def inbox_defer(self, items: Sequence[InboxItem], note: str, *,
+                    delay_seconds: float) -> None:
+        """Put leased items back to ``pending``, due after ``delay_seconds``, this attempt
+        not counted."""
+        with self.transaction():
+            for item in items:
+                self._execute(self.sql.INBOX_DEFER, {
+                    "id": item.id, "owner": item.lease_owner, "error": note[:2000],
+                    "available_at": utc_in(delay_seconds)})
+
     def inbox_park(self, items: Sequence[InboxItem], error: str) -> None:
         """Mark leased items ``parked`` (the caller parks the order for a human)."""
         with self.transaction():

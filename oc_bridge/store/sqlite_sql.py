@@ -337,6 +337,9 @@ INBOX_PARK = """UPDATE inbox SET state = 'parked', processed_at = :at, lease_own
 INBOX_RELEASE = """UPDATE inbox SET state = 'pending', lease_owner = NULL,
     lease_expires_at = NULL, attempts = MAX(attempts - 1, 0)
     WHERE id = :id AND lease_owner = :owner"""
+INBOX_DEFER = """UPDATE inbox SET state = 'pending', available_at = :available_at,
+    lease_owner = NULL, lease_expires_at = NULL, attempts = MAX(attempts - 1, 0),
+    last_error = :error WHERE id = :id AND lease_owner = :owner"""
 INBOX_COUNT_STATES = "SELECT state, COUNT(*) AS n FROM inbox GROUP BY state"
 INBOX_PRUNE = "DELETE FROM inbox WHERE state IN ('done', 'parked') AND processed_at < :before"
 

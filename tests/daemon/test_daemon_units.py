@@ -160,6 +160,26 @@ def test_failures_back_off_then_park() -> None:
     assert [p.reference for p in store.list_parked()] == ["A"]
 
 
+def test_an_order_held_by_another_process_is_looked_at_again_uncounted() -> None:
+    class HeldEngine(CountingEngine):
+        def process_order(self, order_id: str) -> SyncSummary:
+            summary = super().process_order(order_id)
+            summary.held_elsewhere = 1
+            return summary
+
+    store = SqliteStore(":memory:")
+    store.inbox_add(deliveries("A", 1))
+    proc = processor(store, HeldEngine())
+    for _ in range(3):  # more often than max_attempts: never parked for it
+        assert proc.process(proc.lease("w")) is False
+        assert store.inbox_counts() == {"pending": 1} and proc.lease("w") == []  # later
+        item = store.inbox_get(1)
+        assert item is not None and item.attempts == 0 and "another process" in \
+            (item.last_error or "")
+        store._execute("UPDATE inbox SET available_at = '2000-01-01'")
+    assert store.list_parked() == []
+
+
 def test_scheduler_jobs_are_single_flight() -> None:
     running = threading.Event()
     release = threading.Event()
