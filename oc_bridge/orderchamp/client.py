@@ -232,23 +232,38 @@ class OrderchampClient:
         By default only the fields export, auto-confirm and shipment checks read are fetched
         (the ``OrderLean`` fragment); ``full=True`` fetches every field (``OrderDetail``), for
         commands that show the order. ``products_count`` (from :meth:`iter_order_changes`)
-        sizes the line page exactly; without it the first page asks for as many lines as fit.
+        sizes the line page exactly; without it a two-point ``OrderSize`` asks first.
         """
         budget = self.page_budget
         if full:
             return self._full_order(order_id, with_shipments, with_invoices, budget)
+        if products_count is None:
+            size = dig(self.execute("OrderSize", {"id": order_id}), "order", allow_null=True)
+            if size is None:
+                return None
+            products_count = int(size.get("productsCount") or 0)
         most = fit_page_size("OrderLean", {}, "productsFirst", budget, upper=MAX_PAGE)
-        first = min(most, max(1, products_count)) if products_count is not None else most
-        node = dig(self.execute("OrderLean", {"id": order_id, "productsFirst": first}),
+        if products_count <= most:
+            operation, first = "OrderLean", max(1, products_count)
+        else:
+            operation = "OrderLeanPaged"
+            first = fit_page_size(operation, {}, "productsFirst", budget, upper=MAX_PAGE)
+        node = dig(self.execute(operation, {"id": order_id, "productsFirst": first}),
                    "order", allow_null=True)
         if node is None:
             return None
         total = node.get("productsCount")
-        lines = connection_nodes(dig(node, "products"))
-        if isinstance(total, int) and total > len(lines):
-            # More lines than asked for (a large order, or lines added since it was listed):
-            # the lean page has no cursor, so page them all from the start.
-            lines = complete_lines(self.execute, order_id, None, total=total, budget=budget)
+        total = total if isinstance(total, int) else None
+        products = dig(node, "products")
+        if operation == "OrderLeanPaged":
+            lines = complete_lines(self.execute, order_id, products, total=total,
+                                   budget=budget, operation="OrderLinesPage")
+        else:
+            lines = connection_nodes(products)
+            if total is not None and total > len(lines):
+                # Lines were added since the order was counted: the page has no cursor.
+                lines = complete_lines(self.execute, order_id, None, total=total,
+                                       budget=budget, operation="OrderLinesPage")
         return self._with_extras(node, lines, with_shipments, with_invoices, budget)
 
     def _full_order(self, order_id: str, with_shipments: bool, with_invoices: bool,

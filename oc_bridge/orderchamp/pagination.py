@@ -147,23 +147,25 @@ def complete_lines(
     *,
     total: int | None,
     budget: int,
+    operation: str = "OrderProductsPage",
 ) -> list[dict[str, Any]]:
     """All lines of an order, given the first ``products`` connection page already fetched
     (None: nothing fetched yet, page from the first line).
 
-    Further pages use ``OrderProductsPage``; each asks for no more lines than are left (when the
-    order's ``productsCount`` is known), so requested and actual cost stay close.
+    Further pages use ``operation`` (``OrderProductsPage``, or ``OrderLinesPage`` for the lean
+    line fields); each asks for no more lines than are left (when the order's
+    ``productsCount`` is known), so requested and actual cost stay close.
     """
     lines: list[dict[str, Any]] = []
     has_next, cursor = True, None
     if connection is not None:
         lines = list(connection_nodes(connection))
         has_next, cursor = page_info(connection)
-    largest = _require(fit_page_size("OrderProductsPage", {}, "first", budget), "lines", budget)
+    largest = _require(fit_page_size(operation, {}, "first", budget), "lines", budget)
     while has_next:
         left = (total - len(lines)) if total is not None else 0
         first = min(largest, left) if left > 0 else largest
-        data = run("OrderProductsPage", {"id": order_id, "first": first, "after": cursor})
+        data = run(operation, {"id": order_id, "first": first, "after": cursor})
         page_connection = dig(data, "order", "products")
         page = connection_nodes(page_connection)
         lines.extend(page)

@@ -106,7 +106,7 @@ def test_missing_data_is_malformed(client: OrderchampClient, fake: FakeOrdercham
 
 def test_graphql_errors_carry_message_and_path(client: OrderchampClient,
                                                fake: FakeOrderchamp) -> None:
-    fake.queue("OrderLean", {"data": {"order": None}, "errors": [
+    fake.queue("OrderSize", {"data": {"order": None}, "errors": [
         {"message": "Internal failure", "path": ["order", "products", 3, "sku"]}]})
     with pytest.raises(GraphQLError) as caught:
         client.get_order("Order:1")
@@ -157,7 +157,7 @@ def test_token_never_appears_in_errors_or_logs(
     caplog.set_level(logging.DEBUG)
     fake.queue("Account", (500, {}, f"echo Bearer {TOKEN}"), (500, {}, TOKEN),
                (502, {}, TOKEN), (503, {}, TOKEN), (504, {}, TOKEN))
-    fake.queue("OrderLean", {"data": None, "errors": [{"message": f"bad token {TOKEN}"}]})
+    fake.queue("OrderSize", {"data": None, "errors": [{"message": f"bad token {TOKEN}"}]})
     fake.queue("OrderConfirm", (400, {}, f'{{"message": "token {TOKEN} lacks scope"}}'))
     captured: list[OcBridgeError] = []
     for call in (client.account, lambda: client.get_order("Order:1"),

@@ -148,7 +148,7 @@ def test_get_order_with_shipments_and_invoices(client: OrderchampClient,
 
 
 def test_get_order_unknown_is_none(client: OrderchampClient, fake: FakeOrderchamp) -> None:
-    fake.queue("OrderLean", {"data": {"order": None}})
+    fake.queue("OrderSize", {"data": {"order": None}})
     assert client.get_order("Order:404") is None
 
 

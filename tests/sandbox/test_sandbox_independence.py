@@ -169,6 +169,9 @@ def test_client_prediction_matches_the_sandbox_charge_on_every_operation(
     order = call("Order", {"id": order_id, "productsFirst": 100})["order"]
     call("OrderProductsPage", {"id": order_id, "first": 2})
     call("OrderLean", {"id": order_id, "productsFirst": 2})  # fewer lines than the order has
+    call("OrderSize", {"id": order_id})
+    paged = call("OrderLeanPaged", {"id": order_id, "productsFirst": 1})["order"]["products"]
+    call("OrderLinesPage", {"id": order_id, "first": 2, "after": paged["pageInfo"]["endCursor"]})
     call("OrderInvoices", {"id": order_id, "first": 5})
     call("OrderMarkAsPaid", {"input": {"id": order_id, "description": "bank transfer"}})
     call(
