@@ -14,6 +14,7 @@ from pathlib import Path
 
 from oc_bridge.adapter import Adapter
 from oc_bridge.engine import SyncEngine
+from oc_bridge.engine.progress import ProgressReporter
 from oc_bridge.orderchamp.client import OrderchampClient
 from oc_bridge.orderchamp.factory import client_from_settings
 from oc_bridge.plugins import PluginHost
@@ -48,7 +49,8 @@ class Runtime:
     _closed: bool = field(default=False, repr=False)
 
     def engine(
-        self, *, dry_run: bool = False, progress: Callable[[str], None] | None = None
+        self, *, dry_run: bool = False,
+        progress: ProgressReporter | Callable[[str], None] | None = None,
     ) -> SyncEngine:
         """A sync engine over these services."""
         return SyncEngine(self.settings, self.client, self.store, self.adapters, self.host,

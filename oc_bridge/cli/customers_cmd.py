@@ -7,19 +7,20 @@ import csv
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from oc_bridge.adapter import Capability
 from oc_bridge.canonical import CustomerRecord
 from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.cli.progress import progress_for
 from oc_bridge.engine.customers import CUSTOMER_COLUMNS, customer_records, customer_row
+from oc_bridge.orderchamp.execution import ClientStats
 from oc_bridge.runtime import open_runtime
 
 __all__ = ["add_parser", "run_export"]
 
-PROGRESS_EVERY = 200
 CHANNELS = ("MARKETPLACE", "DROPSHIPPING", "PORTAL")
 
 
@@ -59,18 +60,21 @@ def _write(records: Iterator[CustomerRecord], handle: TextIO, fmt: str) -> None:
 
 
 class _Progress:
-    """Counts records passing through and reports every :data:`PROGRESS_EVERY` on stderr."""
+    """Counts records passing through; a bar on a terminal, a periodic log line otherwise."""
 
-    def __init__(self, env: CliEnv) -> None:
-        self.env, self.count, self.started = env, 0, time.monotonic()
+    def __init__(self, env: CliEnv, stats: Callable[[], ClientStats] | None = None) -> None:
+        self.count, self.started = 0, time.monotonic()
+        self.reporter = progress_for(env.stderr, env.stderr_is_tty, stats, unit="customer")
 
     def wrap(self, records: Iterator[CustomerRecord]) -> Iterator[CustomerRecord]:
+        self.reporter.start("customers", None)
         for record in records:
             self.count += 1
-            if self.count % PROGRESS_EVERY == 0:
-                self.env.err(f"… {self.count} customers "
-                             f"({time.monotonic() - self.started:.1f}s)")
+            self.reporter.advance(self.count, f"customers export: {self.count} customers")
             yield record
+
+    def finish(self, line: str) -> None:
+        self.reporter.finish(line)
 
 
 def _to_file(records: Iterator[CustomerRecord], path: str, fmt: str, env: CliEnv) -> None:
@@ -92,13 +96,13 @@ def run_export(args: argparse.Namespace, env: CliEnv) -> int:
     """Stream the export; exit 0."""
     if args.to_adapters:
         return _to_adapters(args, env)
-    progress = _Progress(env)
     with env.orderchamp_client() as client:
+        progress = _Progress(env, lambda: client.stats)
         records = progress.wrap(customer_records(client.iter_customers(args.channel),
                                                  args.channel))
         _to_file(records, args.output, args.format, env)
-    env.err(f"{progress.count} customer(s) exported in "
-            f"{time.monotonic() - progress.started:.1f}s")
+    progress.finish(f"{progress.count} customer(s) exported in "
+                    f"{time.monotonic() - progress.started:.1f}s")
     return ExitCode.OK
 
 
@@ -110,11 +114,11 @@ def _to_adapters(args: argparse.Namespace, env: CliEnv) -> int:
             env.err("error: no adapter instance has the customers capability")
             return ExitCode.ERROR
         for name, adapter in targets.items():
-            progress = _Progress(env)
+            progress = _Progress(env, lambda: runtime.client.stats)
             records = progress.wrap(customer_records(
                 runtime.client.iter_customers(args.channel), args.channel))
             adapter.receive_customers(records)
-            env.err(f"{progress.count} customer(s) handed to {name}")
+            progress.finish(f"{progress.count} customer(s) handed to {name}")
         if args.output != "-":
             records = customer_records(runtime.client.iter_customers(args.channel),
                                        args.channel)

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from oc_bridge.cli.env import CliEnv
+from oc_bridge.cli.progress import progress_for
 from oc_bridge.runtime import open_runtime
 
 __all__ = ["add_parser", "run_sync"]
@@ -36,7 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_sync(args: argparse.Namespace, env: CliEnv) -> int:
     """One stock push; the exit code is the summary's (0 or 4)."""
     with open_runtime(env.settings(), environ=env.environ) as runtime:
-        summary = runtime.engine(dry_run=args.dry_run, progress=env.err).push_stock()
+        progress = progress_for(env.stderr, env.stderr_is_tty, lambda: runtime.client.stats,
+                                unit="SKU")
+        summary = runtime.engine(dry_run=args.dry_run, progress=progress).push_stock()
     if args.json:
         env.out(json.dumps(summary.to_dict(), indent=2, sort_keys=True))
     else:

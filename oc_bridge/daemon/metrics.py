@@ -27,6 +27,7 @@ class DaemonMetrics:
         self.store = store
         self.client_stats = client_stats
         self.registry = registry = CollectorRegistry()
+        self._orders_seen = 0
         self.webhooks = Counter("oc_bridge_webhooks_received_total",
                                 "Webhook deliveries received, by source, event and outcome.",
                                 ["source", "event", "outcome"], registry=registry)
@@ -50,6 +51,21 @@ class DaemonMetrics:
                             "Orderchamp API points spent by this process.", registry=registry)
         self.requests = Gauge("oc_bridge_orderchamp_requests",
                               "Orderchamp API requests sent by this process.", registry=registry)
+        self.operation_points = Gauge("oc_bridge_orderchamp_operation_points_spent",
+                                      "Orderchamp API points spent by this process, by "
+                                      "GraphQL operation.", ["operation"], registry=registry)
+        self.operation_requests = Gauge("oc_bridge_orderchamp_operation_requests",
+                                        "Orderchamp API requests sent by this process, by "
+                                        "GraphQL operation.", ["operation"], registry=registry)
+        self.orders_seen = Counter("oc_bridge_orders_seen_total",
+                                   "Orders looked at (listed by reconciliation or named by a "
+                                   "webhook).", registry=registry)
+        self.orders_fetched = Counter("oc_bridge_orders_fetched_total",
+                                      "Orders whose details were fetched (new or changed).",
+                                      registry=registry)
+        self.points_per_order = Gauge("oc_bridge_orderchamp_points_per_order",
+                                      "Orderchamp API points spent per order looked at, since "
+                                      "the process started.", registry=registry)
         self.throttle_waits = Gauge("oc_bridge_orderchamp_throttle_waits",
                                     "Waits on the client-side rate-limit bucket.",
                                     registry=registry)
@@ -71,6 +87,9 @@ class DaemonMetrics:
 
     def count_summary(self, summary: SyncSummary) -> None:
         """Add an engine run's effects to the counters."""
+        self.orders_seen.inc(summary.orders_seen)
+        self._orders_seen += summary.orders_seen
+        self.orders_fetched.inc(summary.orders_fetched)
         self.exported.inc(summary.exported)
         self.updated.inc(summary.updated + summary.cancelled)
         self.shipments.inc(summary.shipments_reported)
@@ -91,6 +110,11 @@ class DaemonMetrics:
             self.requests.set(stats.requests)
             self.throttle_waits.set(stats.throttle_waits)
             self.throttle_seconds.set(stats.throttle_wait_seconds)
+            for operation, totals in stats.by_operation.items():
+                self.operation_points.labels(operation).set(totals.get("points", 0))
+                self.operation_requests.labels(operation).set(totals.get("requests", 0))
+            seen = self._orders_seen
+            self.points_per_order.set(stats.points_spent / seen if seen else 0)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric (refreshed first)."""

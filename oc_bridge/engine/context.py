@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from oc_bridge.adapter import Adapter
 from oc_bridge.engine.claims import Claims
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
+from oc_bridge.engine.progress import ProgressReporter
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.settings import Settings
 from oc_bridge.store import ParkedKind, Store
@@ -29,7 +30,7 @@ class EngineContext:
     adapters: Mapping[str, Adapter]
     hooks: EngineHooks
     dry_run: bool = False
-    progress: Callable[[str], None] | None = None
+    progress: ProgressReporter | None = None
     #: This engine's claims on steps and jobs (built from the settings when not given).
     claims: Claims = field(default=None)  # type: ignore[assignment]
 
@@ -54,10 +55,20 @@ class EngineContext:
         summary.skipped.append(note)
         log.info("skipped %s", note)
 
-    def report_progress(self, message: str) -> None:
-        """Pass a progress line to the caller (stderr in the CLI)."""
+    def start_progress(self, what: str, total: int | None) -> None:
+        """A long run begins (a bar on a terminal, log lines otherwise)."""
         if self.progress is not None:
-            self.progress(message)
+            self.progress.start(what, total)
+
+    def advance_progress(self, done: int, note: str) -> None:
+        """``done`` items of the run so far."""
+        if self.progress is not None:
+            self.progress.advance(done, note)
+
+    def finish_progress(self, line: str) -> None:
+        """The run ended; ``line`` sums it up."""
+        if self.progress is not None:
+            self.progress.finish(line)
 
     def parked(
         self, summary: SyncSummary, kind: ParkedKind, reference: str, *, instance: str | None,

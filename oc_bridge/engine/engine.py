@@ -22,6 +22,7 @@ from oc_bridge.engine.delivery import DeliveryDates
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
 from oc_bridge.engine.invoices import InvoiceDelivery
 from oc_bridge.engine.orders import OrderExporter
+from oc_bridge.engine.progress import ProgressReporter, as_reporter
 from oc_bridge.engine.shipments import ShipmentPuller
 from oc_bridge.engine.stock import StockSummary, StockSync
 from oc_bridge.engine.summary import SyncSummary
@@ -50,7 +51,8 @@ class SyncEngine:
 
     ``dry_run=True`` changes nothing anywhere (no adapter side effects, no Orderchamp
     mutations, no ledger writes) and lists what would happen in ``SyncSummary.planned``.
-    ``progress`` receives a line every :data:`PROGRESS_EVERY` orders.
+    ``progress`` is told how a reconciliation advances (a :class:`ProgressReporter`), or is
+    a callable that receives a line every :data:`PROGRESS_EVERY` orders.
     """
 
     def __init__(
@@ -62,11 +64,11 @@ class SyncEngine:
         hooks: EngineHooks,
         *,
         dry_run: bool = False,
-        progress: Callable[[str], None] | None = None,
+        progress: ProgressReporter | Callable[[str], None] | None = None,
     ) -> None:
         self.ctx = EngineContext(settings=settings, client=client, store=store,
                                  adapters=adapters, hooks=hooks, dry_run=dry_run,
-                                 progress=progress)
+                                 progress=as_reporter(progress, lambda: PROGRESS_EVERY))
         self.store = store
         self.client = client
         self.orders = OrderExporter(self.ctx)
@@ -119,14 +121,16 @@ class SyncEngine:
         deferred: list[Order] = []
         unread: datetime | None = None  # the oldest change whose details could not be read
         try:
+            # Two points, asked first: the answer's throttle status also teaches the client's
+            # bucket the real limit before any page size is chosen.
+            self.ctx.start_progress("reconcile", changes.total_count)
             for change in changes:
                 summary.orders_seen += 1
                 if self._needs_details(change, rerouted) \
                         and not self._read_and_handle(change, summary, handled, deferred):
                     unread = change.updated_at if unread is None \
                         else min(unread, change.updated_at)
-                if summary.orders_seen % PROGRESS_EVERY == 0:
-                    self.ctx.report_progress(self._progress_line(summary))
+                self.ctx.advance_progress(summary.orders_seen, self._progress_line(summary))
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
             log.warning("reading orders from Orderchamp failed: %s", exc)
@@ -143,7 +147,7 @@ class SyncEngine:
                 self.store.set_cursor(ORDERS_CURSOR, read_through.isoformat())
             if unread is None:
                 self.store.set_cursor(ROUTING_CURSOR, routing)
-        self.ctx.report_progress(self._progress_line(summary))
+        self.ctx.finish_progress(self._progress_line(summary))
 
     def _routing_signature(self) -> str:
         """Which instances take orders and by which rules: when it changes, orders the ledger
@@ -180,6 +184,7 @@ class SyncEngine:
         if order is None:
             summary.add_failed(f"order {change.id} not found in Orderchamp")
             return False
+        summary.orders_fetched += 1
         handled.add(order.id)
         if self.confirmer.may_confirm(order):
             deferred.append(order)
@@ -202,8 +207,9 @@ class SyncEngine:
 
     @staticmethod
     def _progress_line(summary: SyncSummary) -> str:
-        return (f"reconcile: {summary.orders_seen} orders seen, {summary.exported} exported, "
-                f"{summary.updated} updated, {summary.cancelled} cancelled")
+        return (f"reconcile: {summary.orders_seen} orders seen, {summary.orders_fetched} "
+                f"fetched, {summary.exported} exported, {summary.updated} updated, "
+                f"{summary.cancelled} cancelled")
 
     def _resume_exports(self, summary: SyncSummary, handled: set[str]) -> None:
         pending = dict.fromkeys(r.order_id for r in self.store.list_exports(
@@ -230,6 +236,7 @@ class SyncEngine:
             summary.add_failed(f"order {order_id} not found in Orderchamp")
             return
         summary.orders_seen += 1
+        summary.orders_fetched += 1
         self._consider_and_handle(order, summary)
         self.orders.flush()
 

@@ -168,8 +168,14 @@ class StockSync:
             else:
                 summary.unchanged += 1
         summary.changed = len(due)
+        self.ctx.start_progress("stock", len(due))
         for start in range(0, len(due), BATCH_SIZE):
             self._push(due[start:start + BATCH_SIZE], summary)
+            done = min(len(due), start + BATCH_SIZE)
+            self.ctx.advance_progress(done, f"stock: {done} of {len(due)} changed SKUs sent, "
+                                            f"{summary.pushed} accepted")
+        self.ctx.finish_progress(f"stock: {summary.read} SKUs read, {summary.changed} changed, "
+                                 f"{summary.pushed} pushed")
         log.info("stock: %d SKUs read, %d changed, %d pushed in %d mutation(s), %d rejected",
                  summary.read, summary.changed, summary.pushed, summary.mutations,
                  len(summary.unknown))

@@ -8,7 +8,7 @@ from typing import Any
 __all__ = ["SyncSummary"]
 
 _COUNTERS = (
-    "orders_seen", "exported", "updated", "cancelled", "shipments_reported",
+    "orders_seen", "orders_fetched", "exported", "updated", "cancelled", "shipments_reported",
     "duplicates_skipped", "orders_fulfilled", "parked", "failed",
     "confirmed", "invoices_delivered", "delivery_dates_updated", "held_elsewhere",
 )
@@ -24,7 +24,10 @@ class SyncSummary:
     """
 
     dry_run: bool = False
+    #: Orders listed (reconciliation) or looked at (webhooks, resumed exports).
     orders_seen: int = 0
+    #: Orders whose details were fetched (new or changed ones; the rest cost only the listing).
+    orders_fetched: int = 0
     exported: int = 0
     updated: int = 0
     cancelled: int = 0
@@ -47,6 +50,9 @@ class SyncSummary:
     parked_reasons: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Orderchamp API use of the run (``points_spent``, ``points_per_order``, ``by_operation``
+    #: ...), filled in by the caller that owns the client (``oc-bridge sync``).
+    api: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -92,12 +98,19 @@ class SyncSummary:
         head = "dry run: nothing was changed" if self.dry_run else "sync finished"
         out = [
             head,
-            f"  orders seen: {self.orders_seen}, exported: {self.exported}, "
+            f"  orders seen: {self.orders_seen} ({self.orders_fetched} fetched in full), "
+            f"exported: {self.exported}, "
             f"updated: {self.updated}, cancelled: {self.cancelled}",
             f"  shipments reported: {self.shipments_reported}, duplicates skipped: "
             f"{self.duplicates_skipped}, orders fully shipped: {self.orders_fulfilled}",
             f"  parked: {self.parked}, failed (will retry): {self.failed}",
         ]
+        if self.api:
+            out.append(f"  Orderchamp API: {self.api.get('points_spent', 0)} points in "
+                       f"{self.api.get('requests', 0)} requests, "
+                       f"{self.api.get('points_per_order', 0)} per order seen, "
+                       f"{self.api.get('points_per_fetched_order', 0)} per order fetched; "
+                       f"waited {self.api.get('throttle_wait_seconds', 0)} s for the budget")
         if self.confirmed or self.invoices_delivered or self.delivery_dates_updated:
             out.append(f"  confirmed: {self.confirmed}, invoices delivered: "
                        f"{self.invoices_delivered}, delivery dates updated: "

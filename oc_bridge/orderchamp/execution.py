@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import requests
@@ -62,6 +62,41 @@ class ClientStats:
     throttle_wait_seconds: float = 0.0
     throttled_answers: int = 0
     retries: int = 0
+    #: Operation name -> ``{"requests": n, "points": actual points}``.
+    by_operation: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, operation: str, *, requests: int = 0, points: int = 0) -> None:
+        """Add to one operation's totals."""
+        totals = self.by_operation.setdefault(operation, {"requests": 0, "points": 0})
+        totals["requests"] += requests
+        totals["points"] += points
+
+    def snapshot(self) -> ClientStats:
+        """A copy, to subtract from later totals (:meth:`since`)."""
+        return replace(self, by_operation={k: dict(v) for k, v in self.by_operation.items()})
+
+    def since(self, earlier: ClientStats) -> ClientStats:
+        """What happened after ``earlier`` (a :meth:`snapshot` of this client's stats)."""
+        spent = {}
+        for name, totals in self.by_operation.items():
+            before = earlier.by_operation.get(name, {})
+            delta = {key: value - before.get(key, 0) for key, value in totals.items()}
+            if any(delta.values()):
+                spent[name] = delta
+        return ClientStats(
+            requests=self.requests - earlier.requests,
+            points_requested=self.points_requested - earlier.points_requested,
+            points_spent=self.points_spent - earlier.points_spent,
+            throttle_waits=self.throttle_waits - earlier.throttle_waits,
+            throttle_wait_seconds=self.throttle_wait_seconds - earlier.throttle_wait_seconds,
+            throttled_answers=self.throttled_answers - earlier.throttled_answers,
+            retries=self.retries - earlier.retries, by_operation=spent)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready totals (``--json`` output)."""
+        data = asdict(self)
+        data["throttle_wait_seconds"] = round(self.throttle_wait_seconds, 3)
+        return data
 
 
 def is_throttled(error: Mapping[str, Any]) -> bool:
@@ -138,6 +173,7 @@ class Executor:
                     logger.debug("%s: waited %.3fs for %d points", operation.name, waited, cost)
             self.stats.requests += 1
             self.stats.points_requested += cost
+            self.stats.count(operation.name, requests=1)
 
         def parse(response: requests.Response) -> dict[str, Any]:
             nonlocal holding
@@ -199,6 +235,7 @@ class Executor:
             )
         self._settle(cost, actual, throttle)
         self.stats.points_spent += round(actual)
+        self.stats.count(operation.name, points=round(actual))
         if throttle:
             logger.debug("%s: cost requested %s, actual %s, remaining %s", operation.name,
                          throttle.get("requestedCost"), throttle.get("actualCost"),

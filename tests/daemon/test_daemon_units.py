@@ -18,6 +18,7 @@ from oc_bridge.daemon.inbox import InboxProcessor
 from oc_bridge.daemon.metrics import DaemonMetrics
 from oc_bridge.daemon.scheduler import Job, Scheduler
 from oc_bridge.engine import SyncSummary
+from oc_bridge.orderchamp.execution import ClientStats
 from oc_bridge.orderchamp.signatures import sign
 from oc_bridge.runtime import open_runtime
 from oc_bridge.settings import load_settings
@@ -93,8 +94,24 @@ def test_health_metrics_and_readiness(app: DaemonApp) -> None:
     for name in ("oc_bridge_webhooks_received_total", "oc_bridge_inbox_depth",
                  "oc_bridge_orders_exported_total", "oc_bridge_shipments_reported_total",
                  "oc_bridge_parked_items", "oc_bridge_orderchamp_points_spent",
-                 "oc_bridge_orderchamp_throttle_waits", "oc_bridge_engine_call_seconds"):
+                 "oc_bridge_orderchamp_throttle_waits", "oc_bridge_engine_call_seconds",
+                 "oc_bridge_orders_seen_total", "oc_bridge_orders_fetched_total",
+                 "oc_bridge_orderchamp_points_per_order"):
         assert name in text
+
+
+def test_metrics_report_points_per_order_and_per_operation(tmp_path: Path) -> None:
+    stats = ClientStats(points_spent=500)
+    stats.count("OrderChanges", requests=1, points=100)
+    stats.count("OrderLean", requests=4, points=400)
+    with SqliteStore(tmp_path / "m.db") as store:
+        metrics = DaemonMetrics(store, lambda: stats)
+        metrics.count_summary(SyncSummary(orders_seen=20, orders_fetched=4))
+        text = metrics.render().decode()
+    assert 'oc_bridge_orderchamp_operation_points_spent{operation="OrderLean"} 400.0' in text
+    assert 'oc_bridge_orderchamp_operation_requests{operation="OrderChanges"} 1.0' in text
+    assert "oc_bridge_orderchamp_points_per_order 25.0" in text
+    assert "oc_bridge_orders_fetched_total 4.0" in text
 
 
 class CountingEngine:
