@@ -56,17 +56,10 @@ class WarehouseClient:
             secrets=secrets, max_attempts=config.max_attempts, session=session, sleep=sleep,
             retry_after_headers=(config.rate_limit.retry_after_header,)
             if config.rate_limit is not None else (),
+            # The HTTP layer paces every attempt and shows the limiter every answer, a 429
+            # included, so a call that gives up on a 429 still holds back the next one.
+            rate_limiter=self.limiter,
         )
-        if self.limiter is not None:
-            self.http.session.hooks["response"].append(self._observe)
-
-    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        if self.limiter is not None:
-            self.limiter.observe(response.headers)
-
-    def _before_attempt(self, attempt: int) -> None:
-        if self.limiter is not None:
-            self.limiter.before_request()
 
     def send(self, method: str, url_or_path: str, *, params: Mapping[str, Any] | None = None,
              json: Any = None, headers: Mapping[str, str] | None = None,
@@ -75,7 +68,7 @@ class WarehouseClient:
         return self.http.send(
             method, url_or_path, parse=lambda response: response, json=json,
             params={**(params or {}), **self.auth_query}, headers=headers,
-            idempotent=idempotent, before_attempt=self._before_attempt,
+            idempotent=idempotent,
         )
 
     def get(self, url_or_path: str, params: dict[str, Any]) -> requests.Response:

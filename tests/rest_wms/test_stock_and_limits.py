@@ -9,6 +9,7 @@ import pytest
 from fakes.rest_wms import FakePicqer, FakeResponse, FakeShipBob
 from oc_bridge_rest import RestWmsAdapter
 
+from oc_bridge.errors import ThrottledError
 from oc_bridge.plugins import PluginHost
 from oc_bridge.ratelimit import RateLimiter
 
@@ -127,4 +128,22 @@ def test_check_reports_bad_credentials(picqer_fake: FakePicqer, tmp_path: Path,
     adapter = build(picqer_options(picqer_fake), tmp_path, "picqer")
     (problem,) = adapter.check()
     assert problem.startswith("adapters.picqer:") and "credentials" in problem
+    adapter.close()
+
+
+def test_a_429_on_the_last_attempt_still_holds_back_the_next_call(
+        picqer_fake: FakePicqer, tmp_path: Path) -> None:
+    """The only attempt of a call draws a 429 with Retry-After and the call gives up; the
+    next call must still wait those seconds instead of drawing another 429."""
+    clock = ManualClock()
+    adapter = build(picqer_options(picqer_fake, max_attempts=1), tmp_path, "picqer",
+                    clock=clock, sleep=clock.sleep)
+    picqer_fake.fail_next("GET", "/api/v1/products",
+                          FakeResponse(429, {"error": True}, {"Retry-After": "7"}))
+    picqer_fake.set_stock("A", 1)
+    with pytest.raises(ThrottledError):
+        list(adapter.fetch_stock())
+    assert clock.sleeps == []
+    assert [level.sku for level in adapter.fetch_stock()] == ["A"]
+    assert clock.sleeps == [pytest.approx(7.0)]
     adapter.close()
