@@ -124,6 +124,7 @@ def cost_per_order(args: argparse.Namespace) -> None:
             edited = rng.sample(exported, min(args.changed, len(exported)))
             for order_id in edited:
                 sandbox.update_order(order_id, note=f"please ring twice ({order_id})")
+                time.sleep(args.edit_gap)
             spent, fetched, _ = meter.phase(engine.reconcile)
             _report("changed orders (incremental)", spent, len(edited),
                     _needed(edited, lines), "target <= 1.1x")
@@ -135,6 +136,7 @@ def cost_per_order(args: argparse.Namespace) -> None:
             hooked = rng.sample(exported, min(args.changed, len(exported)))
             for order_id in hooked:
                 sandbox.update_order(order_id, note=f"webhook edit ({order_id})")
+                time.sleep(args.edit_gap)
 
             def webhooks() -> None:
                 for order_id in hooked:
@@ -177,6 +179,9 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1000, help="0 skips the cost phases")
     parser.add_argument("--changed", type=int, default=100,
                         help="orders edited before the incremental and the webhook phases")
+    parser.add_argument("--edit-gap", type=float, default=0.002,
+                        help="seconds between two retailer edits (0: a burst within one "
+                             "millisecond, which the listing pages by cursor as a tie)")
     parser.add_argument("--throttled-orders", type=int, default=200,
                         help="orders of the throttled run (0 skips it)")
     parser.add_argument("--restore-rate", type=float, default=50.0)

@@ -104,8 +104,9 @@ class OrderChanges(Iterator[OrderChange]):
             if len(nodes) < size:
                 break
             assert newest is not None  # a full page holds at least one order read
-            if not fresh:
-                assert since is not None  # the first page cannot be all repeats
+            if since is not None and newest - WINDOW <= since:
+                # The next page would start where this one did and return it again: more
+                # than a page of orders share the window, so page them by cursor.
                 newest, more = yield from self._page_tie(since, newest, read)
                 if not more:
                     break

@@ -102,6 +102,10 @@ def test_more_ties_than_a_page_are_paged_by_cursor_and_hold_the_cursor_back(
     ids = [c.id for c in changes]
     assert sorted(ids) == sorted(stamps) and len(ids) == len(set(ids))
     assert any("after" in r for r in listing.requests)  # the tie was paged by cursor
+    # no page is asked for twice: a page that cannot move the keyset on goes to the cursor
+    keys = [(c["operationName"], c["variables"].get("updatedSince"), c["variables"].get("after"))
+            for c in fake.calls if c["operationName"].startswith("OrderChanges")]
+    assert len(keys) == len(set(keys))
     assert changes.complete and changes.read_through is not None
     assert changes.read_through < tie  # the next incremental pass reads the tie again
 
