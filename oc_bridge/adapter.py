@@ -14,7 +14,10 @@ Contract (checked by :mod:`oc_bridge.testing`):
 - Methods raise only :mod:`oc_bridge.errors` exceptions: ``TransientError`` (the engine retries
   later), ``PermanentError`` (the engine parks the order with the message), ``AlreadyDoneError``
   (treated as success), ``ConfigurationError`` (stop and tell the operator). Library exceptions
-  are translated at the adapter boundary, chained with ``raise ... from exc``.
+  are translated at the adapter boundary, chained with ``raise ... from exc``. Anything else
+  that escapes is turned into :class:`~oc_bridge.errors.AdapterFault` (parked or failed for
+  that instance only) by :class:`~oc_bridge.boundary.BoundAdapter`, through which core makes
+  every call.
 - A method for a capability the instance does not have is never called by the engine.
 
 Typing: ``Adapter`` is generic in its config model: ``class AcmeAdapter(Adapter[AcmeConfig])``
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -66,6 +69,7 @@ __all__ = [
     "Capability",
     "ConfigT",
     "UnsupportedCapabilityError",
+    "submit_each",
 ]
 
 
@@ -93,6 +97,24 @@ CAPABILITY_METHODS: Mapping[Capability, str] = {
     Capability.CUSTOMERS: "receive_customers",
     Capability.DELIVERY_DATES: "expected_delivery",
 }
+
+
+def submit_each(
+    orders: Sequence[FulfilmentOrder], submit: Callable[[FulfilmentOrder], SubmitResult]
+) -> dict[str, SubmitResult | OcBridgeError]:
+    """``submit`` each order on its own: its result, or the ``TransientError`` /
+    ``PermanentError`` it alone met, per reference (an ``AlreadyDoneError`` counts as success).
+    The default of :meth:`Adapter.submit_orders`."""
+    results: dict[str, SubmitResult | OcBridgeError] = {}
+    for order in orders:
+        try:
+            results[order.reference] = submit(order)
+        except AlreadyDoneError as exc:
+            results[order.reference] = SubmitResult(external_id=exc.external_id,
+                                                    already_existed=True)
+        except (TransientError, PermanentError) as exc:
+            results[order.reference] = exc
+    return results
 
 
 class UnsupportedCapabilityError(NotImplementedError):
@@ -206,16 +228,7 @@ class Adapter(ABC, Generic[ConfigT]):
         the error that order alone met (an AlreadyDoneError counts as success). An error that
         concerns the whole call (bad credentials) is raised instead. Same idempotency as
         :meth:`submit_order`. Default: one :meth:`submit_order` call per order."""
-        results: dict[str, SubmitResult | OcBridgeError] = {}
-        for order in orders:
-            try:
-                results[order.reference] = self.submit_order(order)
-            except AlreadyDoneError as exc:
-                results[order.reference] = SubmitResult(external_id=exc.external_id,
-                                                        already_existed=True)
-            except (TransientError, PermanentError) as exc:
-                results[order.reference] = exc
-        return results
+        return submit_each(orders, self.submit_order)
 
     def update_order(self, order: FulfilmentOrder, external_id: str | None) -> SubmitResult:
         """Replace an already submitted order with this newer revision."""

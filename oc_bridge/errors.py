@@ -130,6 +130,21 @@ class PermanentError(OcBridgeError):
     """This item cannot succeed as it is; park it for a human with this message."""
 
 
+class AdapterFault(PermanentError):
+    """An adapter raised something other than an oc-bridge error (a bug, or a library error it
+    did not translate). Raised by :class:`~oc_bridge.boundary.BoundAdapter` from the original
+    (``__cause__``), whose traceback is in the log: the item at hand fails or is parked for
+    that instance only. ``instance``, ``method`` and ``error_type`` say where and what."""
+
+    def __init__(self, instance: str, method: str, cause: BaseException) -> None:
+        detail = str(cause) if not isinstance(cause, KeyError) else f"missing key {cause}"
+        super().__init__(f"adapter {instance}: {method} raised {type(cause).__name__}: "
+                         f"{detail}")
+        self.instance = instance
+        self.method = method
+        self.error_type = type(cause).__name__
+
+
 @dataclass(frozen=True)
 class GraphQLErrorItem:
     """One entry of a GraphQL ``errors`` list."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oc_bridge.adapter import Adapter
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.engine import SyncEngine
 from oc_bridge.engine.progress import ProgressReporter
 from oc_bridge.orderchamp.client import OrderchampClient
@@ -43,7 +43,7 @@ class Runtime:
 
     settings: Settings
     host: PluginHost
-    adapters: dict[str, Adapter]
+    adapters: dict[str, BoundAdapter]
     store: Store
     client: OrderchampClient
     _closed: bool = field(default=False, repr=False)
@@ -61,11 +61,8 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
-        for name, adapter in self.adapters.items():
-            try:
-                adapter.close()
-            except Exception:
-                log.exception("closing adapter %s failed", name)
+        for adapter in self.adapters.values():
+            adapter.close()  # never raises: the boundary logs a failure
         self.client.close()
         self.store.close()
 
@@ -88,7 +85,7 @@ def open_runtime(settings: Settings, *, environ: Mapping[str, str] | None = None
     # Adapters keep their state next to the ledger: an unusable store.url stops here, named.
     check_store_url(settings.store.url)
     client = client_from_settings(settings.orderchamp)  # checks the token
-    adapters: dict[str, Adapter] = {}
+    adapters: dict[str, BoundAdapter] = {}
     try:
         host = host or PluginHost.load(environ=environ)
         adapters = host.build_adapters(settings, state_dir=state_dir_for(settings))

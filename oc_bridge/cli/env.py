@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from oc_bridge.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from oc_bridge.adapter import Adapter
+    from oc_bridge.boundary import BoundAdapter
     from oc_bridge.orderchamp.client import OrderchampClient
 
 __all__ = ["CliEnv", "ExitCode"]
@@ -63,7 +63,7 @@ class CliEnv:
         return client_from_settings(self.settings().orderchamp)
 
     @contextmanager
-    def adapters_for_checking(self) -> Iterator[dict[str, Adapter]]:
+    def adapters_for_checking(self) -> Iterator[dict[str, BoundAdapter]]:
         """Every configured adapter, built (so each table is validated by its adapter's model)
         with a throw-away state folder, and closed afterwards. For ``config check`` and
         ``doctor``: nothing a real run keeps is touched. Raises ``SettingsError`` or

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from oc_bridge.adapter import Adapter
+from oc_bridge.boundary import BoundAdapter, bind_adapters
 from oc_bridge.daemon.inbox import Reader
 from oc_bridge.store import InboxDelivery, body_digest
 
@@ -18,18 +20,20 @@ log = logging.getLogger(__name__)
 class RouteContext:
     """Configured adapters plus durable enqueueing for plugin routes; see ``docs/plugins.md``."""
 
-    def __init__(self, adapters: Mapping[str, Adapter], adapter_types: Mapping[str, str],
+    def __init__(self, adapters: Mapping[str, BoundAdapter | Adapter[Any]],
+                 adapter_types: Mapping[str, str],
                  store_delivery: Callable[[InboxDelivery], bool],
                  count: Callable[[str, str, str], None]) -> None:
-        self._adapters = adapters
+        self._adapters = bind_adapters(adapters)
         self._types = adapter_types
         self._store_delivery = store_delivery
         self._count = count
         self.readers: dict[str, Reader] = {}
 
-    def adapters_of_type(self, type_name: str) -> dict[str, Adapter]:
-        """The configured, enabled instances of adapter type ``type_name``, by instance."""
-        return {name: adapter for name, adapter in self._adapters.items()
+    def adapters_of_type(self, type_name: str) -> dict[str, Adapter[Any]]:
+        """The configured, enabled instances of adapter type ``type_name``, by instance (the
+        adapter objects themselves, for the plugin's own methods such as a webhook parser)."""
+        return {name: bound.adapter for name, bound in self._adapters.items()
                 if self._types.get(name) == type_name}
 
     def add_reader(self, source: str, reader: Reader) -> None:

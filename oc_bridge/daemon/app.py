@@ -64,6 +64,8 @@ class DaemonApp:
         self.runtime = runtime
         self.owns_runtime = owns_runtime
         self.metrics = DaemonMetrics(runtime.store, lambda: runtime.client.stats)
+        for bound in runtime.adapters.values():
+            bound.observer = self.metrics.observe_adapter_call
         self.ctx = DaemonContext(runtime, self.metrics)
         # A short settle delay lets a burst of events for one order gather into one group.
         self.writer = InboxWriter(runtime.store, settle_seconds=SETTLE_SECONDS)

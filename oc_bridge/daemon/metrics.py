@@ -75,6 +75,11 @@ class DaemonMetrics:
         self.engine_seconds = Histogram("oc_bridge_engine_call_seconds",
                                         "Engine (adapter) call latency by job.", ["job"],
                                         registry=registry)
+        self.adapter_seconds = Histogram(
+            "oc_bridge_adapter_call_seconds",
+            "Adapter method calls through the boundary, by instance, method and outcome "
+            "(ok, the oc-bridge error raised, or fault for a foreign exception).",
+            ["instance", "method", "outcome"], registry=registry)
         self.jobs = Counter("oc_bridge_scheduled_runs_total",
                             "Scheduled job runs by job and outcome.", ["job", "outcome"],
                             registry=registry)
@@ -84,6 +89,11 @@ class DaemonMetrics:
         self.http_seconds = Histogram("oc_bridge_http_request_seconds",
                                       "HTTP request latency by route status.", ["status"],
                                       registry=registry)
+
+    def observe_adapter_call(self, instance: str, method: str, seconds: float,
+                             outcome: str) -> None:
+        """Record one adapter call (the :class:`~oc_bridge.boundary.BoundAdapter` observer)."""
+        self.adapter_seconds.labels(instance, method, outcome).observe(seconds)
 
     def count_summary(self, summary: SyncSummary) -> None:
         """Add an engine run's effects to the counters."""

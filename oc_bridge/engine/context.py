@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from oc_bridge.adapter import Adapter
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.engine.claims import Claims
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
 from oc_bridge.engine.progress import ProgressReporter
@@ -27,7 +27,7 @@ class EngineContext:
     settings: Settings
     client: OrderchampApi
     store: Store
-    adapters: Mapping[str, Adapter]
+    adapters: Mapping[str, BoundAdapter]
     hooks: EngineHooks
     dry_run: bool = False
     progress: ProgressReporter | None = None

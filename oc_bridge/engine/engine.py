@@ -13,8 +13,10 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from oc_bridge.adapter import Adapter, Capability
+from oc_bridge.boundary import BoundAdapter, bind_adapters
 from oc_bridge.canonical import ShipmentPull
 from oc_bridge.engine.confirm import AutoConfirmer
 from oc_bridge.engine.context import EngineContext
@@ -52,7 +54,9 @@ class SyncEngine:
     ``dry_run=True`` changes nothing anywhere (no adapter side effects, no Orderchamp
     mutations, no ledger writes) and lists what would happen in ``SyncSummary.planned``.
     ``progress`` is told how a reconciliation advances (a :class:`ProgressReporter`), or is
-    a callable that receives a line every :data:`PROGRESS_EVERY` orders.
+    a callable that receives a line every :data:`PROGRESS_EVERY` orders. Every adapter call goes
+    through the instance's :class:`~oc_bridge.boundary.BoundAdapter` (bare adapters are bound
+    here), so an adapter's foreign exception fails or parks one item of that instance.
     """
 
     def __init__(
@@ -60,14 +64,14 @@ class SyncEngine:
         settings: Settings,
         client: OrderchampApi,
         store: Store,
-        adapters: Mapping[str, Adapter],
+        adapters: Mapping[str, Adapter[Any] | BoundAdapter],
         hooks: EngineHooks,
         *,
         dry_run: bool = False,
         progress: ProgressReporter | Callable[[str], None] | None = None,
     ) -> None:
         self.ctx = EngineContext(settings=settings, client=client, store=store,
-                                 adapters=adapters, hooks=hooks, dry_run=dry_run,
+                                 adapters=bind_adapters(adapters), hooks=hooks, dry_run=dry_run,
                                  progress=as_reporter(progress, lambda: PROGRESS_EVERY))
         self.store = store
         self.client = client

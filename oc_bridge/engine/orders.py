@@ -16,7 +16,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from oc_bridge.adapter import Adapter, Capability
+from oc_bridge.adapter import Capability
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import FulfilmentOrder, SubmitResult
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import describe_difference, fingerprint
@@ -61,7 +62,7 @@ class _PendingSubmit:
 class OrderExporter:
     """Applies the export rules for one order at a time; see the module docstring.
 
-    New orders go through :meth:`Adapter.submit_orders` once their intent is recorded: one at a
+    New orders go through :meth:`BoundAdapter.submit_orders` once their intent is recorded: one at a
     time for most adapters, collected into batches of ``submit_batch_size`` for an adapter with
     a batch endpoint; :meth:`flush` sends what is left and must be called when a pass ends.
     """
@@ -109,7 +110,7 @@ class OrderExporter:
             if adapter is not None:
                 self._claimed(order, instance, adapter, summary, allow_submit=instance in routed)
 
-    def _claimed(self, order: Order, instance: str, adapter: Adapter, summary: SyncSummary, *,
+    def _claimed(self, order: Order, instance: str, adapter: BoundAdapter, summary: SyncSummary, *,
                  allow_submit: bool) -> None:
         """Bring the order up to date at ``instance`` under the export's claim (a submission
         waiting in a batch holds the claim too, until :meth:`_flush_instance` records it)."""
@@ -136,7 +137,7 @@ class OrderExporter:
         self.ctx.parked(summary, ParkedKind.ORDER, order.id, instance=None, reason=reason,
                         order_number=order.number)
 
-    def _bring_up_to_date(self, order: Order, instance: str, adapter: Adapter,
+    def _bring_up_to_date(self, order: Order, instance: str, adapter: BoundAdapter,
                           rec: ExportRecord | None, summary: SyncSummary, *,
                           allow_submit: bool) -> None:
         cancelled = is_cancelled(order)
@@ -170,7 +171,7 @@ class OrderExporter:
             self._failed(order, instance, rec, operation, exc, summary)
             return None
 
-    def _submit(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord | None,
+    def _submit(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord | None,
                 digest: str, print_: str, summary: SyncSummary) -> ExportRecord | None:
         revision = 1
         if rec is not None and rec.pending_revision is not None:
@@ -274,7 +275,7 @@ class OrderExporter:
                                           f"exported revision {done.revision}")
         return done
 
-    def _update(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord,
+    def _update(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord,
                 revision: int, digest: str, print_: str, summary: SyncSummary) -> None:
         change = describe_difference(rec.fingerprint, print_)
         if not adapter.supports(Capability.UPDATE_ORDERS):
@@ -310,7 +311,7 @@ class OrderExporter:
         summary.updated += 1
         self._notify_exported(instance, sent, done.external_id)
 
-    def _cancel(self, order: Order, instance: str, adapter: Adapter, rec: ExportRecord | None,
+    def _cancel(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord | None,
                 summary: SyncSummary) -> None:
         if rec is None or rec.state == ExportState.CANCELLED:
             return

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 
-from oc_bridge.adapter import Adapter, Capability
+from oc_bridge.adapter import Capability
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import InboundProblem, ShipmentOutcome, ShipmentPull
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.shipment_steps import ShipmentReporter
@@ -62,7 +63,7 @@ class ShipmentPuller:
             if (rec.instance, rec.shipment_key) not in (skip or set()):
                 self.reporter.resume(rec, summary)
 
-    def _pull_one(self, instance: str, adapter: Adapter, summary: SyncSummary,
+    def _pull_one(self, instance: str, adapter: BoundAdapter, summary: SyncSummary,
                   handled: set[tuple[str, str]]) -> None:
         lock = shipment_job(instance)
         with self.ctx.claims.job(lock) as held:
@@ -78,7 +79,7 @@ class ShipmentPuller:
                 return
             self.feed(instance, adapter, pull, summary, handled)
 
-    def feed(self, instance: str, adapter: Adapter, pull: ShipmentPull, summary: SyncSummary,
+    def feed(self, instance: str, adapter: BoundAdapter, pull: ShipmentPull, summary: SyncSummary,
              handled: set[tuple[str, str]] | None = None) -> None:
         """Report a pull (polled, or received by webhook), acknowledge it to the adapter and
         save its cursor when it has one; ``handled`` collects the keys reported."""

@@ -18,6 +18,7 @@ from typing import Any
 import pluggy
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import FulfilmentOrder, ShipmentReport
 from oc_bridge.errors import MappingError, OcBridgeError, PluginError, SettingProblem, SettingsError
 from oc_bridge.models import Order
@@ -52,7 +53,7 @@ class PluginHost:
         self.plugin_manager = plugin_manager
         self._report = report
         self._registry = registry
-        self.adapter_classes: Mapping[str, type[Adapter]] = dict(registry.classes)
+        self.adapter_classes: Mapping[str, type[Adapter[Any]]] = dict(registry.classes)
         self.failures: list[PluginFailure] = report.failures
         self.blocked: list[str] = report.blocked
 
@@ -114,7 +115,7 @@ class PluginHost:
 
     # --- adapters -----------------------------------------------------------------------------
 
-    def adapter_class(self, type_name: str, *, instance: str) -> type[Adapter]:
+    def adapter_class(self, type_name: str, *, instance: str) -> type[Adapter[Any]]:
         """The class for adapter type ``type_name`` used by ``[adapters.<instance>]``, or a
         ``PluginError`` explaining why it is not available (conflict, failed or disabled
         plugin, or unknown type with the list of known ones)."""
@@ -140,17 +141,21 @@ class PluginHost:
             message += "; plugins that failed to load: " + "; ".join(map(str, self.failures))
         raise PluginError(message)
 
-    def build_adapters(self, settings: Settings, *, state_dir: Path) -> dict[str, Adapter]:
-        """One adapter instance per enabled ``[adapters.<instance>]`` table, keyed by instance.
+    def build_adapters(
+        self, settings: Settings, *, state_dir: Path
+    ) -> dict[str, BoundAdapter]:
+        """One adapter instance per enabled ``[adapters.<instance>]`` table, keyed by instance,
+        each behind its :class:`~oc_bridge.boundary.BoundAdapter` (the only way core calls it).
 
         Raises ``PluginError`` when a configured type is unavailable (naming the instance and
         the known types, or the failed plugin and its cause), then ``SettingsError`` with every
         problem of every table (keys like ``adapters.csv.delimiter``). Each instance gets
         ``AdapterContext(instance, state_dir / instance, settings)``; nothing is created on
-        disk here.
+        disk here. A constructor raising anything but an oc-bridge error is a ``PluginError``
+        naming the instance (the traceback is logged).
         """
         enabled = [name for name, section in settings.adapters.items() if section.enabled]
-        classes: dict[str, type[Adapter]] = {}
+        classes: dict[str, type[Adapter[Any]]] = {}
         plugin_errors: list[str] = []
         for instance in enabled:
             try:
@@ -179,7 +184,7 @@ class PluginHost:
                 plugin_errors.append(exc.message)
         if plugin_errors:
             raise PluginError("\n".join(plugin_errors))
-        adapters: dict[str, Adapter] = {}
+        adapters: dict[str, BoundAdapter] = {}
         try:
             for instance in enabled:
                 context = AdapterContext(
@@ -188,7 +193,8 @@ class PluginHost:
                     settings=settings,
                     logger=logging.getLogger(f"oc_bridge.adapter.{instance}"),
                 )
-                adapters[instance] = classes[instance](configs[instance], context)
+                adapters[instance] = BoundAdapter(
+                    _construct(classes[instance], configs[instance], context))
         except BaseException:
             for adapter in adapters.values():
                 adapter.close()
@@ -292,6 +298,19 @@ class PluginHost:
                 impl.function(**{name: args[name] for name in impl.argnames})
             except Exception:
                 log.exception("plugin %s failed to add its routes", impl.plugin_name)
+
+
+def _construct(
+    cls: type[Adapter[Any]], config: AdapterConfig, context: AdapterContext
+) -> Adapter[Any]:
+    try:
+        return cls(config, context)
+    except OcBridgeError:
+        raise
+    except Exception as exc:
+        log.error("building adapter %s (%s) failed", context.instance, cls.name, exc_info=True)
+        raise PluginError(f"adapters.{context.instance}: building the {cls.name!r} adapter "
+                          f"failed: {type(exc).__name__}: {exc}") from exc
 
 
 def require_loaded(host: PluginHost, settings: Settings) -> None:

@@ -32,6 +32,9 @@ def test_webhooks_export_new_orders_and_cancellations(daemon: Daemon) -> None:
     assert {i: files[i] for i in orders} == dict.fromkeys(orders, 1)
     assert len(list(daemon.outbound.glob("cancel-*.csv"))) == 1
     assert daemon.metric("oc_bridge_webhooks_received_total") >= 10
+    # every adapter call went through the boundary, timed per instance and method
+    assert daemon.metric('oc_bridge_adapter_call_seconds_count{instance="csv",'
+                         'method="submit_order",outcome="ok"}') >= 5
     assert daemon.terminate() == 0
 
 
