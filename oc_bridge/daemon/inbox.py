@@ -91,9 +91,8 @@ class InboxProcessor:
                 return SyncSummary()
             started = time.perf_counter()
             with self.engine_lock:
+                # process_order also hands the order's new invoices out (INVOICE_CREATED).
                 summary = self.engine.process_order(first.order_id)
-                if "INVOICE_CREATED" in events and hasattr(self.engine, "deliver_invoices"):
-                    summary.merge(self.engine.deliver_invoices(first.order_id))
             self.metrics.engine_seconds.labels("process_order").observe(
                 time.perf_counter() - started)
             self.metrics.count_summary(summary)

@@ -21,11 +21,10 @@ if TYPE_CHECKING:
     from oc_bridge.daemon.app import DaemonContext
     from oc_bridge.settings import Settings
 
-__all__ = ["RECONCILE_FAILED_PREFIX", "Job", "Scheduler", "default_jobs"]
+__all__ = ["Job", "Scheduler", "default_jobs"]
 
 log = logging.getLogger(__name__)
 
-RECONCILE_FAILED_PREFIX = "reading orders from Orderchamp failed"
 #: Expired claims are deleted by ``inbox-prune`` once they expired this long ago.
 CLAIMS_KEEP_SECONDS = 86400.0
 
@@ -108,7 +107,7 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
             summary = ctx.engine.reconcile()
         ctx.metrics.engine_seconds.labels("reconcile").observe(time.perf_counter() - started)
         ctx.metrics.count_summary(summary)
-        if any(e.startswith(RECONCILE_FAILED_PREFIX) for e in summary.errors):
+        if summary.reconcile_incomplete:
             raise RuntimeError("; ".join(summary.errors))
         if summary.skipped:  # another process holds job:reconcile; try again next interval
             log.info("reconciliation skipped: %s", "; ".join(summary.skipped))

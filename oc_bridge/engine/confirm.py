@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import cast
 
 from oc_bridge.adapter import Capability
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.rules import is_cancelled, sighting
 from oc_bridge.engine.summary import SyncSummary
-from oc_bridge.engine.workflow_api import WorkflowApi
 from oc_bridge.errors import OcBridgeError, PermanentError, TransientError
 from oc_bridge.models import Order, OrderStatus
 from oc_bridge.store import ShortLine
@@ -156,7 +154,7 @@ class AutoConfirmer:
         return order  # the claim was lost: the new holder decides
 
     def _confirm_now(self, order: Order, summary: SyncSummary, name: str) -> Order:
-        client = cast(WorkflowApi, self.ctx.client)
+        client = self.ctx.client
         try:
             after = client.confirm_order(order.id)
         except (TransientError, PermanentError) as exc:

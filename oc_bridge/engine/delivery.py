@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time
-from typing import cast
 
 from oc_bridge.adapter import Capability
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import fingerprint
 from oc_bridge.engine.summary import SyncSummary
-from oc_bridge.engine.workflow_api import WorkflowApi
 from oc_bridge.errors import PermanentError, TransientError
 from oc_bridge.models import Order
 from oc_bridge.store import ExportRecord, ExportState
@@ -102,7 +100,7 @@ class DeliveryDates:
                   summary: SyncSummary) -> None:
         order_id, number, text = rec.order_id, rec.order_number, estimate.isoformat()
         notify = bool(getattr(self.ctx.settings.sync, "delivery_notify_customer", True))
-        client = cast(WorkflowApi, self.ctx.client)
+        client = self.ctx.client
         try:
             before = client.get_order(order_id, with_shipments=False)
             client.update_estimated_delivery(order_id, estimate, notify_customer=notify)

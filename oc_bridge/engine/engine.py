@@ -136,6 +136,7 @@ class SyncEngine:
                         else min(unread, change.updated_at)
                 self.ctx.advance_progress(summary.orders_seen, self._progress_line(summary))
         except (TransientError, PermanentError) as exc:
+            summary.reconcile_incomplete = True
             summary.add_failed(f"reading orders from Orderchamp failed: {exc}")
             log.warning("reading orders from Orderchamp failed: %s", exc)
         finally:
@@ -143,6 +144,8 @@ class SyncEngine:
         self._decide_deferred(deferred, summary)
         self._resume_exports(summary, handled)
         self._after_reconcile(summary, handled)
+        if not changes.complete:
+            summary.reconcile_incomplete = True
         if changes.complete and not self.ctx.dry_run:
             read_through = changes.read_through
             if read_through is not None:
@@ -252,13 +255,6 @@ class SyncEngine:
                 handled.add(order_id)
         self.invoices.deliver_many(handled, summary)
         self.delivery_dates.run(summary)
-
-    def deliver_invoices(self, order_id: str) -> SyncSummary:
-        """Hand the order's new invoices to every ``INVOICES`` instance holding the order
-        (after an ``INVOICE_CREATED`` webhook)."""
-        summary = self._summary()
-        self.invoices.deliver_for(order_id, summary)
-        return summary
 
     def push_stock(self) -> StockSummary:
         """Push changed stock figures of ``STOCK_LEVELS`` adapters to Orderchamp (``SET``, in

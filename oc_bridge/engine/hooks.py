@@ -6,12 +6,12 @@ system or the HTTP client): :class:`~oc_bridge.plugins.PluginHost` satisfies
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from oc_bridge.canonical import FulfilmentOrder, ShipmentReport
-from oc_bridge.models import Order, OrderChange, Shipment
+from oc_bridge.models import Invoice, Order, OrderChange, Shipment
 from oc_bridge.settings import Settings
 
 __all__ = ["EngineHooks", "OrderChangeListing", "OrderchampApi"]
@@ -65,7 +65,8 @@ class OrderChangeListing(Protocol):
 
 
 class OrderchampApi(Protocol):
-    """The part of the Orderchamp client the engine uses."""
+    """The part of the Orderchamp client the engine uses: reading orders, shipments, and the
+    workflow calls of the confirm, invoice, stock and delivery-date steps."""
 
     def iter_orders(
         self, *, include_unconfirmed: bool = False, include_cancelled: bool = False,
@@ -103,4 +104,24 @@ class OrderchampApi(Protocol):
         carrier: str | None = None,
     ) -> Shipment:
         """``shipmentShip``."""
+        ...
+
+    def confirm_order(self, order_id: str) -> Order:
+        """``orderConfirm``; the order's fields after the change, without lines."""
+        ...
+
+    def order_invoices(self, order_id: str) -> list[Invoice]:
+        """Every invoice on the order."""
+        ...
+
+    def bulk_adjust_inventory(
+        self, levels: Sequence[Mapping[str, Any]], *, client_mutation_id: str | None = None
+    ) -> dict[str, Any]:
+        """``inventoryLevelBulkAdjust`` of at most 100 items; per-item ``userErrors`` returned."""
+        ...
+
+    def update_estimated_delivery(
+        self, order_id: str, estimated_delivery_at: datetime, *, notify_customer: bool = True
+    ) -> Order:
+        """``orderUpdateEstimatedDelivery``."""
         ...

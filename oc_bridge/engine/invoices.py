@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import cast
 
 from oc_bridge.adapter import Capability
 from oc_bridge.canonical import InvoiceDocument
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.summary import SyncSummary
-from oc_bridge.engine.workflow_api import WorkflowApi
 from oc_bridge.errors import PermanentError, TransientError
 from oc_bridge.models import Invoice
 from oc_bridge.store import ExportState
@@ -69,7 +67,7 @@ class InvoiceDelivery:
         if not holders:
             return
         try:
-            invoices = cast(WorkflowApi, self.ctx.client).order_invoices(order_id)
+            invoices = self.ctx.client.order_invoices(order_id)
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"reading invoices of order {holders[0].order_number} failed: "
                                f"{exc}")

@@ -26,11 +26,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from oc_bridge.adapter import Capability
 from oc_bridge.engine.context import EngineContext
-from oc_bridge.engine.workflow_api import WorkflowApi
 from oc_bridge.errors import PermanentError, TransientError
 from oc_bridge.store import StockPush
 
@@ -188,7 +187,7 @@ class StockSync:
         items = [{"sku": sku, "action": "SET", "adjustment": qty} for sku, qty in batch]
         label = f"{batch[0][0]}..{batch[-1][0]} ({len(batch)} SKUs)"
         try:
-            payload = cast(WorkflowApi, self.ctx.client).bulk_adjust_inventory(
+            payload = self.ctx.client.bulk_adjust_inventory(
                 items, client_mutation_id=f"oc-bridge-stock-{uuid.uuid4().hex}")
         except (TransientError, PermanentError) as exc:
             # Nothing recorded: the same absolute figures go out again next run.

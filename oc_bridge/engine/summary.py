@@ -21,6 +21,8 @@ class SyncSummary:
 
     ``failed`` counts items kept for a later attempt (transient errors) and errors that stopped
     part of the run; ``parked`` counts items handed to a human (reasons in ``parked_reasons``).
+    ``reconcile_incomplete`` is True when a reconciliation pass could not read every order
+    from Orderchamp (its cursor did not move; the daemon does not count it as reconciled).
     """
 
     dry_run: bool = False
@@ -39,6 +41,7 @@ class SyncSummary:
     confirmed: int = 0
     invoices_delivered: int = 0
     delivery_dates_updated: int = 0
+    reconcile_incomplete: bool = False
     #: Steps left to another process that held their claim (it finishes them).
     held_elsewhere: int = 0
     #: Orders left unconfirmed for want of stock: ``{order_id, number, short_lines: [{sku,
@@ -85,6 +88,7 @@ class SyncSummary:
         self.warnings.extend(other.warnings)
         self.awaiting_stock.extend(other.awaiting_stock)
         self.dry_run = self.dry_run or other.dry_run
+        self.reconcile_incomplete = self.reconcile_incomplete or other.reconcile_incomplete
         return self
 
     def to_dict(self) -> dict[str, Any]:
