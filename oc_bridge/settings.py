@@ -186,7 +186,9 @@ class DaemonSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the webhook receiver listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port the webhook receiver listens on.")
     threads: int = Field(8, ge=1, description="HTTP server threads (waitress).")
-    workers: int = Field(4, ge=1, description="Inbox worker threads.")
+    workers: int = Field(
+        1, ge=1, description="Inbox worker threads. The engine runs one order at a time per "
+        "process (engine calls are serialised), so more than 1 gives no parallelism yet.")
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest accepted request body; larger ones get 413."
     )

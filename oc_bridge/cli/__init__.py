@@ -82,10 +82,7 @@ def build_parser(env: CliEnv | None = None) -> argparse.ArgumentParser:
 
 
 def _add_plugin_commands(subparsers: argparse._SubParsersAction, env: CliEnv | None) -> None:
-    from oc_bridge.plugins import PluginHost
-
-    environ = env.environ if env is not None else None
-    PluginHost.load(environ=environ).add_commands(subparsers)
+    (env or CliEnv()).plugin_host().add_commands(subparsers)
 
 
 def _configure_logging(args: argparse.Namespace, env: CliEnv) -> None:
@@ -120,6 +117,7 @@ def main(argv: Sequence[str] | None = None, env: CliEnv | None = None) -> int:
         env.err(f"error: {exc}")
         return ExitCode.CONFIG
     _configure_logging(args, env)
+    env.plugin_host().log_failures()  # loaded once, for the parser; told now, formatted
     try:
         return int(args.handler(args, env))
     except KeyboardInterrupt:

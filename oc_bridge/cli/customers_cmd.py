@@ -17,7 +17,6 @@ from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.cli.progress import progress_for
 from oc_bridge.engine.customers import CUSTOMER_COLUMNS, customer_records, customer_row
 from oc_bridge.orderchamp.execution import ClientStats
-from oc_bridge.runtime import open_runtime
 
 __all__ = ["add_parser", "run_export"]
 
@@ -107,7 +106,7 @@ def run_export(args: argparse.Namespace, env: CliEnv) -> int:
 
 
 def _to_adapters(args: argparse.Namespace, env: CliEnv) -> int:
-    with open_runtime(env.settings(), environ=env.environ) as runtime:
+    with env.open_runtime() as runtime:
         targets = {n: a for n, a in runtime.adapters.items()
                    if a.supports(Capability.CUSTOMERS)}
         if not targets:

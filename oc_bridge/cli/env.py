@@ -21,6 +21,8 @@ from oc_bridge.settings import Settings, load_settings
 if TYPE_CHECKING:
     from oc_bridge.boundary import BoundAdapter
     from oc_bridge.orderchamp.client import OrderchampClient
+    from oc_bridge.plugins import PluginHost
+    from oc_bridge.runtime import Runtime
 
 __all__ = ["CliEnv", "ExitCode"]
 
@@ -47,6 +49,23 @@ class CliEnv:
     config_path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = field(default=None, repr=False)
+    _plugin_host: PluginHost | None = field(default=None, repr=False)
+
+    def plugin_host(self) -> PluginHost:
+        """The plugins of this process, loaded once (quietly: ``main`` logs their failures
+        after logging is configured). The parser, ``plugins``, ``doctor`` and every command
+        that builds adapters share it."""
+        if self._plugin_host is None:
+            from oc_bridge.plugins import PluginHost
+
+            self._plugin_host = PluginHost.load(environ=self.environ, quiet=True)
+        return self._plugin_host
+
+    def open_runtime(self) -> Runtime:
+        """:func:`oc_bridge.runtime.open_runtime` with these settings and plugins."""
+        from oc_bridge.runtime import open_runtime
+
+        return open_runtime(self.settings(), environ=self.environ, host=self.plugin_host())
 
     def settings(self) -> Settings:
         """The effective settings (loaded once; raises ``SettingsError`` listing problems)."""
@@ -68,11 +87,8 @@ class CliEnv:
         with a throw-away state folder, and closed afterwards. For ``config check`` and
         ``doctor``: nothing a real run keeps is touched. Raises ``SettingsError`` or
         ``PluginError`` like a real start would."""
-        from oc_bridge.plugins import PluginHost
-
-        host = PluginHost.load(environ=self.environ)
         with tempfile.TemporaryDirectory() as tmp:
-            adapters = host.build_adapters(self.settings(), state_dir=Path(tmp))
+            adapters = self.plugin_host().build_adapters(self.settings(), state_dir=Path(tmp))
             try:
                 yield adapters
             finally:

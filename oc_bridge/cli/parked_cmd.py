@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.cli.sync_cmd import print_summary
-from oc_bridge.runtime import open_runtime
 from oc_bridge.store import open_store
 
 __all__ = ["add_parser", "run_parked", "run_retry"]
@@ -87,7 +86,7 @@ def run_parked(args: argparse.Namespace, env: CliEnv) -> int:
 
 def run_retry(args: argparse.Namespace, env: CliEnv) -> int:
     """Retry and print the summary; exit 0 when everything went through, else 4."""
-    with open_runtime(env.settings(), environ=env.environ) as runtime:
+    with env.open_runtime() as runtime:
         summary = runtime.engine(dry_run=args.dry_run, progress=env.err).retry_parked(
             None if args.all else args.id)
     print_summary(summary, env, as_json=args.json)

@@ -53,9 +53,7 @@ def report_failures(env: CliEnv, failures: Sequence[PluginFailure]) -> None:
 
 def run_plugins(args: argparse.Namespace, env: CliEnv) -> int:
     """Print the plugin report; exit 3 (PLUGINS) when any plugin failed, else 0."""
-    from oc_bridge.plugins import PluginHost
-
-    host = PluginHost.load(environ=env.environ)
+    host = env.plugin_host()
     info = host.plugins_info()
     failed = bool(host.failures)
     if args.json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from oc_bridge.cli.env import CliEnv
-from oc_bridge.runtime import open_runtime
 
 __all__ = ["add_parser", "run_daemon"]
 
@@ -39,5 +38,5 @@ def run_daemon(args: argparse.Namespace, env: CliEnv) -> int:
         env.overrides = {**env.overrides,
                          "daemon": {**env.overrides.get("daemon", {}), **daemon}}
         env._settings = None
-    with open_runtime(env.settings(), environ=env.environ) as runtime:
+    with env.open_runtime() as runtime:
         return serve(runtime)

@@ -7,7 +7,6 @@ import json
 
 from oc_bridge.cli.env import CliEnv
 from oc_bridge.cli.progress import progress_for
-from oc_bridge.runtime import open_runtime
 
 __all__ = ["add_parser", "run_sync"]
 
@@ -36,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run_sync(args: argparse.Namespace, env: CliEnv) -> int:
     """One stock push; the exit code is the summary's (0 or 4)."""
-    with open_runtime(env.settings(), environ=env.environ) as runtime:
+    with env.open_runtime() as runtime:
         progress = progress_for(env.stderr, env.stderr_is_tty, lambda: runtime.client.stats,
                                 unit="SKU")
         summary = runtime.engine(dry_run=args.dry_run, progress=progress).push_stock()

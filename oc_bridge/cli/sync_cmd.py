@@ -11,7 +11,6 @@ from oc_bridge.cli.env import CliEnv
 from oc_bridge.cli.progress import progress_for
 from oc_bridge.engine import SyncSummary
 from oc_bridge.orderchamp.execution import ClientStats
-from oc_bridge.runtime import open_runtime
 
 __all__ = ["PER_ORDER_LOGGERS", "add_parser", "api_use", "print_summary", "quiet_per_order_lines",
            "run_sync"]
@@ -87,7 +86,7 @@ def api_use(spent: ClientStats, summary: SyncSummary) -> dict[str, Any]:
 def run_sync(args: argparse.Namespace, env: CliEnv) -> int:
     """Run one sync; the exit code is the summary's (0 or 4)."""
     quiet_per_order_lines(args)
-    with open_runtime(env.settings(), environ=env.environ) as runtime:
+    with env.open_runtime() as runtime:
         before = runtime.client.stats.snapshot()
         progress = progress_for(env.stderr, env.stderr_is_tty,
                                 lambda: runtime.client.stats.since(before))

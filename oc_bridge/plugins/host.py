@@ -64,10 +64,13 @@ class PluginHost:
         environ: Mapping[str, str] | None = None,
         entry_points: bool = True,
         extra_plugins: Sequence[object] = (),
+        quiet: bool = False,
     ) -> PluginHost:
         """Load the built-ins, the ``oc_bridge`` entry points (one at a time, honouring
         ``OC_BRIDGE_DISABLE_PLUGINS`` from ``environ``, default ``os.environ``) and
-        ``extra_plugins``; collect the adapter classes. Never raises for a broken plugin."""
+        ``extra_plugins``; collect the adapter classes. Never raises for a broken plugin: each
+        failure is logged as a warning, unless ``quiet`` (the CLI loads plugins before logging
+        is configured, and calls :meth:`log_failures` once it is). Load once per process."""
         pm = make_plugin_manager()
         report = load_plugins(
             pm,
@@ -76,7 +79,15 @@ class PluginHost:
             extra_plugins=extra_plugins,
         )
         registry = collect_adapters(pm, report)
-        return cls(pm, report, registry)
+        host = cls(pm, report, registry)
+        if not quiet:
+            host.log_failures()
+        return host
+
+    def log_failures(self) -> None:
+        """One warning per plugin that could not be used (with its distribution and cause)."""
+        for failure in self.failures:
+            log.warning("%s", failure)
 
     # --- introspection ----------------------------------------------------------------------
 

@@ -154,7 +154,8 @@ def load_plugins(
     extra_plugins: Sequence[object] = (),
 ) -> LoadReport:
     """Register the built-in plugin, then each ``oc_bridge`` entry point (unless disabled),
-    then ``extra_plugins``. Never raises for a broken plugin: it is recorded in the report.
+    then ``extra_plugins``. Never raises for a broken plugin: it is recorded in the report
+    (:meth:`PluginHost.log_failures` logs the report's failures).
 
     Later registrations run first in pluggy, so entry-point plugins precede the built-ins and
     ``extra_plugins`` precede both (``trylast``/``tryfirst`` still apply).
@@ -182,8 +183,6 @@ def load_plugins(
             register_checked(pm, plugin, entry_point.name, distribution, report)
     for plugin in extra_plugins:
         register_checked(pm, plugin, None, None, report)
-    for failure in report.failures:
-        log.warning("%s", failure)
     return report
 
 
@@ -273,7 +272,7 @@ def collect_adapters(pm: pluggy.PluginManager, report: LoadReport) -> AdapterReg
             report.failures.append(PluginFailure(impl.plugin_name, distribution, _describe(exc)))
             report.loaded = [p for p in report.loaded if p.name != impl.plugin_name]
             pm.unregister(name=impl.plugin_name)
-            log.warning("plugin %s failed to register adapters: %s", impl.plugin_name, exc)
+            log.debug("plugin %s failed to register adapters", impl.plugin_name, exc_info=True)
             continue
         for cls in found:
             _add(registry, report, cls, impl.plugin_name)
