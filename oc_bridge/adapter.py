@@ -252,8 +252,12 @@ class Adapter(ABC, Generic[ConfigT]):
         self, pull: ShipmentPull, outcomes: Sequence[ShipmentOutcome]
     ) -> None:
         """Called after the engine recorded a pull: ``outcomes`` says, per shipment, whether it
-        was reported to Orderchamp (or already had been) or rejected and why. The CSV adapter
-        moves files to ``processed/`` or ``failed/`` here. Default: nothing to do."""
+        was reported to Orderchamp (or already had been) or rejected and why, and every entry of
+        ``pull.problems`` has been parked. A rejected shipment must be kept as rejected for a
+        human (never filed as done), and unreadable input set aside so it is not read again;
+        a shipment without an outcome stays for the next pull; outcomes for unknown keys are
+        ignored. The CSV adapter moves files to ``processed/`` or ``failed/`` here (see
+        ``docs/plugins.md``). Default: nothing to do (a cursor source)."""
         return None
 
     # --- stock ----------------------------------------------------------------------------

@@ -25,12 +25,15 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from oc_bridge.testing.contract import AdapterContract, WarehouseProbe
 from oc_bridge.testing.factory import ContractEnv, adapter_contract
 from oc_bridge.testing.fixtures import make_fulfilment_order, make_order
+from oc_bridge.testing.references import REFERENCE_ALPHABET, orderchamp_id
 
 __all__ = [
+    "REFERENCE_ALPHABET",
     "AdapterContract",
     "ContractEnv",
     "WarehouseProbe",
     "adapter_contract",
     "make_fulfilment_order",
     "make_order",
+    "orderchamp_id",
 ]

@@ -1,28 +1,26 @@
 """The adapter contract suite: what every fulfilment adapter must do, as pytest tests.
 
-A plugin author subclasses :class:`AdapterContract` in a test module and provides two fixtures,
-``adapter`` (a fresh instance of the adapter under test) and ``warehouse`` (a
-:class:`WarehouseProbe` looking into the same back end)::
-
-    from oc_bridge.testing import AdapterContract
-
-    class TestMyAdapterContract(AdapterContract):
-        pass  # fixtures ``adapter`` and ``warehouse`` come from conftest.py
-
-Tests for a capability the adapter does not declare are skipped with the reason.
+Build it for your adapter with :func:`oc_bridge.testing.adapter_contract` (see
+``docs/plugins.md``). The suite drives the adapter exactly as oc-bridge does: through its
+:class:`~oc_bridge.boundary.BoundAdapter`, so an exception outside oc-bridge's error tree shows
+up as an :class:`~oc_bridge.errors.AdapterFault` and fails the test that provoked it. Orders
+carry references shaped like real Orderchamp ids (:mod:`oc_bridge.testing.references`). Tests
+for a capability the instance does not have are skipped with the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
 
 import pytest
 
-from oc_bridge.adapter import Adapter, Capability, UnsupportedCapabilityError
+from oc_bridge.adapter import Capability
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import (
+    CustomerRecord,
     FulfilmentLine,
     FulfilmentOrder,
     InvoiceDocument,
@@ -31,9 +29,10 @@ from oc_bridge.canonical import (
     ShipmentReport,
     SubmitResult,
 )
-from oc_bridge.errors import AlreadyDoneError, OcBridgeError
+from oc_bridge.errors import AdapterFault, AlreadyDoneError, OcBridgeError
 from oc_bridge.plugins.manager import validate_adapter_class
 from oc_bridge.testing.fixtures import make_fulfilment_order
+from oc_bridge.testing.references import REFERENCE_ALPHABET, orderchamp_id, orderchamp_order_number
 
 __all__ = ["AdapterContract", "WarehouseProbe", "missing_fixture"]
 
@@ -49,8 +48,13 @@ class WarehouseProbe(Protocol):
     ``ship(order, lines, tracking_number, carrier)``: make the back end report a shipment of
     ``order``; ``lines`` is ``[(line_ref, quantity)]`` (None: every line in full);
     ``tracking_number=None`` means an untracked parcel.
-    Optionally ``set_stock(sku, available)`` for adapters with ``STOCK_LEVELS`` and
-    ``invoices_received(invoice_id) -> int`` for adapters with ``INVOICES``.
+
+    Optional: ``set_stock(sku, available)`` (``STOCK_LEVELS``), ``invoices_received(invoice_id)
+    -> int`` (``INVOICES``), ``drop_unreadable(order)`` (make the back end hold shipment input
+    for ``order`` that cannot be read: a half-written file, a record without quantities) and
+    ``was_rejected(order) -> bool`` (the back end keeps ``order``'s shipment input as rejected
+    for a human, e.g. in ``failed/`` with the reasons). A source that ``consumes_shipments``
+    must provide the last two.
     """
 
     def orders_received(self, reference: str) -> int: ...
@@ -74,14 +78,26 @@ def missing_fixture(what: str, how: str) -> NoReturn:
     pytest.fail(f"the adapter contract suite needs {what}: {how}", pytrace=False)
 
 
-def _need(adapter: Adapter, *capabilities: Capability) -> None:
+def _need(adapter: BoundAdapter, *capabilities: Capability) -> None:
     missing = [c.value for c in capabilities if not adapter.supports(c)]
     if missing:
         pytest.skip(f"adapter {adapter.name!r} (instance {adapter.instance!r}) does not have "
                     f"{', '.join(missing)}")
 
 
-def _submit(adapter: Adapter, order: FulfilmentOrder) -> SubmitResult:
+def _probe_method(warehouse: WarehouseProbe, name: str, *, required: bool,
+                  purpose: str) -> Callable[..., Any]:
+    method = getattr(warehouse, name, None)
+    if method is not None:
+        return method
+    if required:
+        missing_fixture(f"{type(warehouse).__name__}.{name}() {purpose}",
+                        f"add {name}() to your WarehouseProbe (see oc_bridge.testing."
+                        "WarehouseProbe), required for a source that consumes shipments")
+    pytest.skip(f"the warehouse probe has no {name}()")
+
+
+def _submit(adapter: BoundAdapter, order: FulfilmentOrder) -> SubmitResult:
     try:
         return adapter.submit_order(order)
     except AlreadyDoneError as exc:
@@ -104,9 +120,45 @@ def _shipped(shipment: ShipmentReport, order: FulfilmentOrder) -> dict[str, int]
     return out
 
 
+def _only_oc_bridge_errors(call: Callable[[], object], what: str) -> bool:
+    """Run ``call``: True when it returned, False when it raised an oc-bridge error; a foreign
+    exception (an AdapterFault from the boundary) fails the test naming it."""
+    try:
+        call()
+    except AdapterFault as fault:
+        pytest.fail(f"{what}: the adapter let {fault.error_type} escape instead of an "
+                    f"oc_bridge.errors exception: {fault}", pytrace=False)
+    except OcBridgeError:
+        return False
+    return True
+
+
+#: Calls with awkward but legal input, one per adapter method, for the foreign-exception probe.
+_AWKWARD: dict[str, tuple[Capability | None, Callable[[BoundAdapter, FulfilmentOrder], object]]] = {
+    "submit_order": (Capability.SUBMIT_ORDERS, lambda a, o: a.submit_order(o)),
+    "submit_orders": (Capability.SUBMIT_ORDERS, lambda a, o: a.submit_orders([o])),
+    "update_order": (Capability.UPDATE_ORDERS,
+                     lambda a, o: a.update_order(o.model_copy(update={"revision": 2}),
+                                                 "unknown-external-id")),
+    "cancel_order": (Capability.CANCEL_ORDERS, lambda a, o: a.cancel_order(o, None, None)),
+    "fetch_shipments": (Capability.PULL_SHIPMENTS, lambda a, o: a.fetch_shipments(None)),
+    "acknowledge_shipments": (Capability.PULL_SHIPMENTS, lambda a, o: a.acknowledge_shipments(
+        ShipmentPull(), [ShipmentOutcome(shipment_key="never-pulled", ok=False,
+                                         message="rejected: no such order")])),
+    "fetch_stock": (Capability.STOCK_LEVELS, lambda a, o: a.fetch_stock()),
+    "receive_invoice": (Capability.INVOICES, lambda a, o: a.receive_invoice(InvoiceDocument(
+        invoice_id=orderchamp_id("Invoice"), order_ref=o.reference))),
+    "receive_customers": (Capability.CUSTOMERS, lambda a, o: a.receive_customers(
+        [CustomerRecord(customer_ref=orderchamp_id("Customer"))])),
+    "expected_delivery": (Capability.DELIVERY_DATES,
+                          lambda a, o: a.expected_delivery(o.reference, o.number, None)),
+    "check": (None, lambda a, o: a.call("check", a.adapter.check)),
+}
+
+
 class AdapterContract:
-    """The contract suite. Subclass it (name starting with ``Test``) and provide the fixtures
-    ``adapter`` and ``warehouse``.
+    """The contract suite; build it with :func:`oc_bridge.testing.adapter_contract`, which
+    provides the fixtures ``adapter`` (a :class:`BoundAdapter`) and ``warehouse``.
 
     ``consumes_shipments``: True when acknowledging a pull removes its shipments from the
     source (files moved away), so a later fetch no longer returns them; False for cursor
@@ -116,7 +168,7 @@ class AdapterContract:
     consumes_shipments: ClassVar[bool] = True
 
     @pytest.fixture
-    def adapter(self) -> Adapter[Any]:
+    def adapter(self) -> BoundAdapter:
         """Overridden by :func:`~oc_bridge.testing.adapter_contract`; here only to explain."""
         missing_fixture(
             "an `adapter` fixture (a configured instance of the adapter under test)",
@@ -133,41 +185,44 @@ class AdapterContract:
 
     @pytest.fixture
     def order(self) -> FulfilmentOrder:
-        """A fresh three-line order with a reference and number unique across runs."""
-        tag = uuid.uuid4().hex[:10]
-        return make_fulfilment_order(3, id=f"contract-{tag}", number=f"CT{tag}")
+        """A fresh three-line order whose reference is a real-shaped Orderchamp id."""
+        return make_fulfilment_order(3, id=orderchamp_id(), number=orderchamp_order_number())
 
     # --- declaration ------------------------------------------------------------------------
 
-    def test_adapter_class_is_valid(self, adapter: Adapter) -> None:
-        validate_adapter_class(type(adapter))
+    def test_adapter_class_is_valid(self, adapter: BoundAdapter) -> None:
+        validate_adapter_class(type(adapter.adapter))
+        assert adapter.enabled_capabilities <= type(adapter.adapter).capabilities
 
-    def test_undeclared_capabilities_are_refused(
-        self, adapter: Adapter, order: FulfilmentOrder
+    def test_references_are_orderchamp_shaped(self, order: FulfilmentOrder) -> None:
+        assert set(order.reference) <= REFERENCE_ALPHABET and order.reference.isalnum()
+
+    # --- foreign exceptions -------------------------------------------------------------------
+
+    @pytest.mark.parametrize("method", sorted(_AWKWARD))
+    def test_only_oc_bridge_errors_escape(
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder,
+        method: str,
     ) -> None:
-        calls: dict[Capability, Any] = {
-            Capability.SUBMIT_ORDERS: lambda: adapter.submit_order(order),
-            Capability.UPDATE_ORDERS: lambda: adapter.update_order(order, None),
-            Capability.CANCEL_ORDERS: lambda: adapter.cancel_order(order, None, None),
-            Capability.PULL_SHIPMENTS: lambda: adapter.fetch_shipments(None),
-            Capability.STOCK_LEVELS: lambda: list(adapter.fetch_stock()),
-            Capability.INVOICES: lambda: adapter.receive_invoice(InvoiceDocument(
-                invoice_id="contract-invoice", order_ref=order.reference)),
-            Capability.CUSTOMERS: lambda: adapter.receive_customers([]),
-            Capability.DELIVERY_DATES: lambda: adapter.expected_delivery(
-                order.reference, order.number, None),
-        }
-        undeclared = [c for c in calls if not adapter.supports(c)]
-        if not undeclared:
-            pytest.skip("the adapter declares every order, shipment and stock capability")
-        for capability in undeclared:
-            with pytest.raises(UnsupportedCapabilityError):
-                calls[capability]()
+        """Every method, given awkward but legal input (a line without SKU, notes with a
+        newline and a semicolon, an unknown external id, an order never submitted, outcomes
+        for keys never pulled, a minimal invoice), returns or raises an oc-bridge error."""
+        capability, call = _AWKWARD[method]
+        if capability is not None:
+            _need(adapter, capability)
+        no_sku = FulfilmentLine(line_ref=orderchamp_id("OrderProduct"), name="Mystery item",
+                                quantity=1)
+        odd = order.model_copy(update={"lines": (*order.lines, no_sku),
+                                       "notes": "Leveren via achterdeur;\nbel aan: 'Café' ☕"})
+        done = _only_oc_bridge_errors(lambda: call(adapter, odd), method)
+        if method == "submit_order":
+            # refused: nothing held; accepted: exactly one order
+            assert warehouse.orders_received(order.reference) == (1 if done else 0)
 
     # --- orders -------------------------------------------------------------------------------
 
     def test_submit_creates_one_order(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         _need(adapter, Capability.SUBMIT_ORDERS)
         result = adapter.submit_order(order)
@@ -178,7 +233,7 @@ class AdapterContract:
         assert warehouse.latest_revision(order.reference) == 1
 
     def test_submit_twice_is_idempotent(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         _need(adapter, Capability.SUBMIT_ORDERS)
         first = _submit(adapter, order)
@@ -187,8 +242,21 @@ class AdapterContract:
         if first.external_id and second.external_id:
             assert second.external_id == first.external_id
 
+    def test_submit_orders_gives_a_result_per_order(
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+    ) -> None:
+        _need(adapter, Capability.SUBMIT_ORDERS)
+        other = make_fulfilment_order(2, id=orderchamp_id(), number=orderchamp_order_number())
+        results = adapter.submit_orders([order, other])
+        assert set(results) == {order.reference, other.reference}
+        for ref, result in results.items():
+            assert isinstance(result, SubmitResult | OcBridgeError)
+            assert not isinstance(result, AdapterFault), f"{ref}: {result}"
+            if isinstance(result, SubmitResult):
+                assert warehouse.orders_received(ref) == 1
+
     def test_update_sends_the_new_revision(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         _need(adapter, Capability.SUBMIT_ORDERS, Capability.UPDATE_ORDERS)
         first = _submit(adapter, order)
@@ -201,7 +269,7 @@ class AdapterContract:
         assert warehouse.orders_received(order.reference) == 1
 
     def test_cancel_is_idempotent(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         _need(adapter, Capability.SUBMIT_ORDERS, Capability.CANCEL_ORDERS)
         first = _submit(adapter, order)
@@ -212,30 +280,15 @@ class AdapterContract:
         assert warehouse.is_cancelled(order.reference)
         assert warehouse.orders_received(order.reference) == 1
 
-    def test_only_oc_bridge_errors_escape(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
-    ) -> None:
-        _need(adapter, Capability.SUBMIT_ORDERS)
-        no_sku = FulfilmentLine(line_ref="no-sku-line", name="Mystery item", quantity=1)
-        odd = order.model_copy(update={"lines": (*order.lines, no_sku)})
-        try:
-            adapter.submit_order(odd)
-        except OcBridgeError:
-            assert warehouse.orders_received(order.reference) == 0
-        except Exception as exc:  # the point of the test: nothing else may escape
-            pytest.fail(f"submit_order raised {type(exc).__name__}, not an oc_bridge error")
-        else:
-            assert warehouse.orders_received(order.reference) == 1
-
     # --- shipments ---------------------------------------------------------------------------
 
-    def _shipped_order(self, adapter: Adapter, order: FulfilmentOrder) -> None:
+    def _shipped_order(self, adapter: BoundAdapter, order: FulfilmentOrder) -> None:
         _need(adapter, Capability.PULL_SHIPMENTS)
         if adapter.supports(Capability.SUBMIT_ORDERS):
             _submit(adapter, order)
 
     def test_nothing_shipped_nothing_fetched(
-        self, adapter: Adapter, order: FulfilmentOrder
+        self, adapter: BoundAdapter, order: FulfilmentOrder
     ) -> None:
         self._shipped_order(adapter, order)
         pull = adapter.fetch_shipments(None)
@@ -243,12 +296,13 @@ class AdapterContract:
         assert _mine(pull, order) == []
 
     def test_shipment_maps_back_to_lines(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         self._shipped_order(adapter, order)
         warehouse.ship(order)
         pull = adapter.fetch_shipments(None)
         (shipment,) = _mine(pull, order)
+        assert shipment.order_ref in (None, order.reference)  # case and characters kept
         assert _shipped(shipment, order) == {ln.line_ref: ln.quantity for ln in order.lines}
         assert shipment.is_tracked and shipment.tracking_number == "TRACK1"
         assert shipment.carrier == "PostNL"
@@ -256,7 +310,7 @@ class AdapterContract:
         assert [s.shipment_key for s in _mine(again, order)] == [shipment.shipment_key]
 
     def test_partial_and_split_shipments(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         self._shipped_order(adapter, order)
         first, second = order.lines[0], order.lines[1]
@@ -269,7 +323,7 @@ class AdapterContract:
         assert mine["TRACK-A"].shipment_key != mine["TRACK-B"].shipment_key
 
     def test_untracked_shipment(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
         self._shipped_order(adapter, order)
         warehouse.ship(order, tracking_number=None)
@@ -277,9 +331,12 @@ class AdapterContract:
         assert not shipment.is_tracked
         assert _shipped(shipment, order) == {ln.line_ref: ln.quantity for ln in order.lines}
 
+    # --- acknowledgement: reported, rejected, unreadable ---------------------------------------
+
     def test_acknowledged_shipments(
-        self, adapter: Adapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
     ) -> None:
+        """Reported shipments (``ok=True``) are done: a consuming source never returns them."""
         self._shipped_order(adapter, order)
         warehouse.ship(order)
         pull = adapter.fetch_shipments(None)
@@ -293,26 +350,73 @@ class AdapterContract:
             assert later == set(), "acknowledged shipments must not come back"
         else:
             assert later <= keys, "a shipment seen again must keep its key"
+        was_rejected = getattr(warehouse, "was_rejected", None)
+        if was_rejected is not None:
+            assert not was_rejected(order), "a reported shipment was filed as rejected"
 
-    # --- stock and housekeeping ----------------------------------------------------------------
+    def test_rejected_shipments_are_kept_for_a_human(
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+    ) -> None:
+        """A rejected outcome (``ok=False``, ``message`` says why) must never be filed as done:
+        the engine has parked the shipment; the source keeps it as rejected (CSV: ``failed/``
+        with the reasons) and a consuming source does not return it again."""
+        self._shipped_order(adapter, order)
+        was_rejected = _probe_method(warehouse, "was_rejected",
+                                     required=self.consumes_shipments,
+                                     purpose="to see how rejected shipments are filed")
+        warehouse.ship(order)
+        pull = adapter.fetch_shipments(None)
+        (shipment,) = _mine(pull, order)
+        outcomes = [ShipmentOutcome(shipment_key=s.shipment_key, ok=s is not shipment,
+                                    message="" if s is not shipment else
+                                    "rejected: quantity exceeds the unshipped quantity")
+                    for s in pull.shipments]
+        adapter.acknowledge_shipments(pull, outcomes)
+        assert was_rejected(order), (
+            "acknowledge_shipments ignored a rejected outcome: the shipment was not kept as "
+            "rejected for a human")
+        if self.consumes_shipments:
+            later = _mine(adapter.fetch_shipments(pull.cursor), order)
+            assert later == [], "a rejected (and parked) shipment must not come back"
 
-    def test_stock_levels(self, adapter: Adapter, warehouse: WarehouseProbe) -> None:
+    def test_unreadable_input_is_reported_and_set_aside(
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+    ) -> None:
+        """Input the adapter cannot read is a ``problem`` of the pull (never an exception, never
+        a shipment); once acknowledged (the engine parked it) it is not read again."""
+        self._shipped_order(adapter, order)
+        drop_unreadable = _probe_method(warehouse, "drop_unreadable",
+                                        required=self.consumes_shipments,
+                                        purpose="to hand the adapter unreadable input")
+        drop_unreadable(order)
+        pull = adapter.fetch_shipments(None)
+        assert pull.problems, "unreadable input must be reported in ShipmentPull.problems"
+        assert _mine(pull, order) == []
+        assert all(p.source and p.message for p in pull.problems)
+        adapter.acknowledge_shipments(
+            pull, [ShipmentOutcome(shipment_key=s.shipment_key, ok=True) for s in pull.shipments]
+        )
+        again = adapter.fetch_shipments(pull.cursor)
+        seen = {p.source for p in pull.problems}
+        assert not seen & {p.source for p in again.problems}, (
+            "unreadable input must be set aside once acknowledged, or every later sync "
+            "parks it again and exits 4")
+
+    # --- stock, invoices and housekeeping ------------------------------------------------------
+
+    def test_stock_levels(self, adapter: BoundAdapter, warehouse: WarehouseProbe) -> None:
         _need(adapter, Capability.STOCK_LEVELS)
-        set_stock = getattr(warehouse, "set_stock", None)
-        if set_stock is None:
-            pytest.skip("the warehouse probe has no set_stock()")
+        set_stock = _probe_method(warehouse, "set_stock", required=False, purpose="")
         set_stock("CONTRACT-SKU-1", 7)
         levels = {level.sku: level.available for level in adapter.fetch_stock()}
         assert levels.get("CONTRACT-SKU-1") == 7
 
-    def test_invoices_received_once(self, adapter: Adapter, warehouse: WarehouseProbe,
+    def test_invoices_received_once(self, adapter: BoundAdapter, warehouse: WarehouseProbe,
                                     order: FulfilmentOrder) -> None:
         _need(adapter, Capability.INVOICES)
-        received = getattr(warehouse, "invoices_received", None)
-        if received is None:
-            pytest.skip("the warehouse probe has no invoices_received()")
+        received = _probe_method(warehouse, "invoices_received", required=False, purpose="")
         invoice = InvoiceDocument(
-            invoice_id=f"inv-{order.reference}", order_ref=order.reference,
+            invoice_id=orderchamp_id("Invoice"), order_ref=order.reference,
             order_number=order.number, number="INV-1", type="DIRECT_INVOICE", currency="EUR",
             subtotal=Decimal("10.00"), tax=Decimal("2.10"), total=Decimal("12.10"),
             pdf_url="https://example.invalid/inv.pdf")
@@ -320,12 +424,12 @@ class AdapterContract:
         adapter.receive_invoice(invoice)  # after a crash the engine may hand it again
         assert received(invoice.invoice_id) == 1
 
-    def test_check_reports_a_healthy_adapter(self, adapter: Adapter) -> None:
-        problems = adapter.check()
+    def test_check_reports_a_healthy_adapter(self, adapter: BoundAdapter) -> None:
+        problems = adapter.call("check", adapter.adapter.check)
         assert isinstance(problems, list)
         assert all(isinstance(p, str) for p in problems)
         assert problems == [], f"the test adapter should be healthy: {problems}"
 
-    def test_close_is_safe_twice(self, adapter: Adapter) -> None:
-        adapter.close()
-        adapter.close()
+    def test_close_is_safe_twice(self, adapter: BoundAdapter) -> None:
+        for _ in range(2):
+            _only_oc_bridge_errors(lambda: adapter.call("close", adapter.adapter.close), "close")

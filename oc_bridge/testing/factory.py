@@ -12,7 +12,9 @@ test class to bind to a ``Test*`` name in a test module::
     )
 
 The generated class builds the adapter exactly as ``oc-bridge`` does (``parse_config``, the
-capability check, one ``AdapterContext`` per test) and closes it after each test.
+capability check, one ``AdapterContext`` per test), calls it through its
+:class:`~oc_bridge.boundary.BoundAdapter` (fixture ``adapter``; the adapter object itself is
+``built_adapter``) and closes it after each test.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, TypeVar
 import pytest
 
 from oc_bridge.adapter import Adapter, AdapterContext
+from oc_bridge.boundary import BoundAdapter
 from oc_bridge.plugins.manager import check_instance_capabilities, validate_adapter_class
 from oc_bridge.testing.contract import AdapterContract, WarehouseProbe, missing_fixture
 
@@ -101,7 +104,7 @@ def adapter_contract(
             return options(contract_env) if callable(options) else options
 
         @pytest.fixture
-        def adapter(
+        def built_adapter(
             self, adapter_options: Mapping[str, Any], contract_env: ContractEnv
         ) -> Iterator[AdapterT]:
             built = build_for_contract(adapter_class, adapter_options, contract_env,
@@ -109,16 +112,22 @@ def adapter_contract(
             try:
                 yield built
             finally:
-                built.close()
+                BoundAdapter(built).close()
 
         @pytest.fixture
-        def warehouse(self, adapter: AdapterT, contract_env: ContractEnv) -> WarehouseProbe:
+        def adapter(self, built_adapter: AdapterT) -> BoundAdapter:
+            return BoundAdapter(built_adapter)  # the suite calls it as oc-bridge does
+
+        @pytest.fixture
+        def warehouse(
+            self, built_adapter: AdapterT, contract_env: ContractEnv
+        ) -> WarehouseProbe:
             if probe is None:
                 missing_fixture(
                     "a WarehouseProbe looking into the back end",
                     "pass probe=YourProbe to adapter_contract(), where YourProbe(adapter, env) "
                     "implements oc_bridge.testing.WarehouseProbe")
-            return probe(adapter, contract_env)
+            return probe(built_adapter, contract_env)
 
     Contract.consumes_shipments = consumes_shipments
     Contract.__name__ = Contract.__qualname__ = f"Test{adapter_class.__name__}Contract"

@@ -109,6 +109,32 @@ class CsvWarehouse:
         part.write_text(out.getvalue(), encoding="utf-8")
         part.rename(inbound / name)
 
+    def drop_unreadable(self, order: FulfilmentOrder) -> None:
+        """Drop a shipment file for ``order`` that cannot be read: quantities that are not
+        numbers (a partner's export gone wrong)."""
+        n = next(self._counter)
+        inbound = Path(self.config.inbound_dir)
+        inbound.mkdir(parents=True, exist_ok=True)
+        rows = "".join(f"{order.number};{order.reference};{line.line_ref};{line.sku or ''};"
+                       f"many;PostNL;TRACK-U{n};;;\n" for line in order.lines)
+        (inbound / f"unreadable-{n}.csv").write_text(
+            ";".join(SHIPMENT_COLUMNS) + "\n" + rows, encoding="utf-8")
+
+    def was_rejected(self, order: FulfilmentOrder) -> bool:
+        """True when a shipment file naming ``order`` was filed in ``failed/`` (with its
+        ``.errors.txt``), i.e. kept for a human rather than filed as processed."""
+        failed = Path(self.config.inbound_dir) / "failed"
+        if not failed.is_dir():
+            return False
+        return any(path.suffix == ".csv" and any(
+            r.get("order_id") == order.reference for r in self._read_any(path))
+            for path in failed.iterdir())
+
+    def _read_any(self, path: Path) -> list[dict[str, str]]:
+        text = path.read_text(encoding="utf-8")
+        delimiter = ";" if text.count(";") >= text.count(",") else ","
+        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
     def set_stock(self, sku: str, available: int) -> None:
         """Write ``sku;available`` into a snapshot file in ``stock_dir`` (kept per probe)."""
         if self.config.stock_dir is None:

@@ -60,3 +60,45 @@ def test_the_pytest_plugin_provides_the_fixtures(pytester: pytest.Pytester) -> N
     result = pytester.runpytest()  # not -q: the header names oc-bridge
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*oc-bridge * (adapter contract suite: oc_bridge.testing)*"])
+
+
+def test_an_acknowledge_that_ignores_rejections_fails_the_suite(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(_module('''
+        from oc_bridge.canonical import ShipmentOutcome
+
+        class Sloppy(CsvAdapter):
+            def acknowledge_shipments(self, pull, outcomes):  # files every shipment as done
+                super().acknowledge_shipments(pull, [
+                    ShipmentOutcome(shipment_key=o.shipment_key, ok=True) for o in outcomes])
+
+        TestSloppy = adapter_contract(
+            Sloppy, options=folders,
+            probe=lambda adapter, env: CsvWarehouse(adapter.config, env.tmp_path / "taken"))
+    '''))
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(failed=1, passed=result.parseoutcomes()["passed"],
+                           skipped=result.parseoutcomes().get("skipped", 0))
+    result.stdout.fnmatch_lines(["*test_rejected_shipments_are_kept_for_a_human*",
+                                 "*acknowledge_shipments ignored a rejected outcome*"])
+
+
+def test_a_foreign_exception_from_any_method_fails_the_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(_module('''
+        import json
+
+        class HalfWritten(CsvAdapter):
+            def fetch_shipments(self, cursor):  # a half-written file, not translated
+                return json.loads('{"shipments": [')
+
+        TestHalfWritten = adapter_contract(
+            HalfWritten, options=folders,
+            probe=lambda adapter, env: CsvWarehouse(adapter.config, env.tmp_path / "taken"))
+    '''))
+    result = pytester.runpytest("-q", "-k", "only_oc_bridge_errors_escape")
+    result.assert_outcomes(failed=1, passed=result.parseoutcomes()["passed"],
+                           skipped=result.parseoutcomes().get("skipped", 0))
+    result.stdout.fnmatch_lines([
+        "*fetch_shipments: the adapter let JSONDecodeError escape instead of an oc_bridge.errors "
+        "exception*"])
