@@ -109,9 +109,7 @@ def _text(types: list[dict[str, Any]]) -> list[str]:
 def run_adapters(args: argparse.Namespace, env: CliEnv) -> int:
     """Print the adapter types (or one type's config schema). Exit 0; 1 for an unknown
     ``--schema`` type; 3 (PLUGINS) when a plugin failed to load."""
-    from oc_bridge.plugins import PluginHost
-
-    host = PluginHost.load(environ=env.environ)
+    host = env.plugin_host()
     failed = bool(host.failures)
     if args.schema is not None:
         cls = host.adapter_classes.get(args.schema)
