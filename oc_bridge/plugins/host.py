@@ -27,8 +27,10 @@ from oc_bridge.plugins.manager import (
     AdapterRegistry,
     LoadReport,
     PluginFailure,
+    call_one,
     check_instance_capabilities,
     collect_adapters,
+    implementers,
     load_plugins,
     make_plugin_manager,
 )
@@ -251,16 +253,18 @@ class PluginHost:
 
     # --- observers ------------------------------------------------------------------------------
 
-    def _notify(self, hook_name: str, **kwargs: Any) -> None:
-        caller = getattr(self.plugin_manager.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # pluggy's own calling order
-            if impl.wrapper or impl.hookwrapper:
-                continue  # observers have no result to wrap
+    def _call_each(self, hook_name: str, failed: str, **kwargs: Any) -> None:
+        """Call a broadcast hook through pluggy one plugin at a time, in pluggy's calling
+        order; a plugin that raises is logged (``failed`` says what it failed to do) and the
+        others still run."""
+        for plugin_name in implementers(self.plugin_manager, hook_name):
             try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
+                call_one(self.plugin_manager, hook_name, plugin_name, **kwargs)
             except Exception:
-                log.exception("observer %s of plugin %s failed; continuing",
-                              hook_name, impl.plugin_name)
+                log.exception("plugin %s failed to %s; continuing", plugin_name, failed)
+
+    def _notify(self, hook_name: str, **kwargs: Any) -> None:
+        self._call_each(hook_name, f"observe {hook_name}", **kwargs)
 
     def notify_order_exported(
         self, *, instance: str, order: FulfilmentOrder, external_id: str | None
@@ -287,13 +291,7 @@ class PluginHost:
 
     def add_commands(self, subparsers: argparse._SubParsersAction) -> None:
         """Let every plugin add its commands; a failing plugin is logged and skipped."""
-        for impl in reversed(self.plugin_manager.hook.oc_bridge_add_commands.get_hookimpls()):
-            if impl.wrapper or impl.hookwrapper:
-                continue
-            try:
-                impl.function(**{name: subparsers for name in impl.argnames})
-            except Exception:
-                log.exception("plugin %s failed to add its commands", impl.plugin_name)
+        self._call_each("oc_bridge_add_commands", "add its commands", subparsers=subparsers)
 
 
     # --- daemon -----------------------------------------------------------------------------
@@ -301,14 +299,8 @@ class PluginHost:
     def add_routes(self, router: Any, context: Any) -> None:
         """Let every plugin add its daemon routes, one at a time; a failing one is logged and
         skipped (its routes may be missing, the others still work)."""
-        for impl in reversed(self.plugin_manager.hook.oc_bridge_add_routes.get_hookimpls()):
-            if impl.wrapper or impl.hookwrapper:
-                continue
-            args = {"router": router, "context": context}
-            try:
-                impl.function(**{name: args[name] for name in impl.argnames})
-            except Exception:
-                log.exception("plugin %s failed to add its routes", impl.plugin_name)
+        self._call_each("oc_bridge_add_routes", "add its routes", router=router,
+                        context=context)
 
 
 def _construct(

@@ -257,26 +257,45 @@ def collect_adapters(pm: pluggy.PluginManager, report: LoadReport) -> AdapterReg
     and unregistered; a type name registered by two plugins is recorded as a failure of the
     later plugin and made unusable for both."""
     registry = AdapterRegistry()
-    for impl in pm.hook.oc_bridge_register_adapters.get_hookimpls():
-        if impl.hookwrapper or impl.wrapper:
-            continue  # nothing to wrap: registration has no result
+    hook = "oc_bridge_register_adapters"
+    for plugin_name in implementers(pm, hook, calling_order=False):
         found: list[type[Adapter[Any]]] = []
 
         def register(cls: type[Adapter[Any]], _found: list[type[Adapter[Any]]] = found) -> None:
             _found.append(validate_adapter_class(cls))
 
         try:
-            impl.function(**{name: register for name in impl.argnames})
+            call_one(pm, hook, plugin_name, register=register)
         except Exception as exc:
-            distribution = _distribution_of(report, impl.plugin_name)
-            report.failures.append(PluginFailure(impl.plugin_name, distribution, _describe(exc)))
-            report.loaded = [p for p in report.loaded if p.name != impl.plugin_name]
-            pm.unregister(name=impl.plugin_name)
-            log.debug("plugin %s failed to register adapters", impl.plugin_name, exc_info=True)
+            distribution = _distribution_of(report, plugin_name)
+            report.failures.append(PluginFailure(plugin_name, distribution, _describe(exc)))
+            report.loaded = [p for p in report.loaded if p.name != plugin_name]
+            pm.unregister(name=plugin_name)
+            log.debug("plugin %s failed to register adapters", plugin_name, exc_info=True)
             continue
         for cls in found:
-            _add(registry, report, cls, impl.plugin_name)
+            _add(registry, report, cls, plugin_name)
     return registry
+
+
+def implementers(pm: pluggy.PluginManager, hook_name: str, *, calling_order: bool = True
+                 ) -> list[str]:
+    """Names of the plugins implementing ``hook_name`` (hook wrappers aside), in pluggy's
+    calling order (last registered first) or, with ``calling_order=False``, in registration
+    order."""
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    names = [impl.plugin_name for impl in impls if not (impl.wrapper or impl.hookwrapper)]
+    return list(dict.fromkeys(reversed(names) if calling_order else names))
+
+
+def call_one(pm: pluggy.PluginManager, hook_name: str, plugin_name: str, **kwargs: Any) -> Any:
+    """Call ``hook_name`` through pluggy for one plugin only (its wrappers included, argument
+    checks and tracing as usual). Broadcast hooks are called this way, one plugin at a time,
+    because pluggy's own call stops at the first exception and one plugin must never stop
+    the others."""
+    plugin = pm.get_plugin(plugin_name)
+    others = [p for p in pm.get_plugins() if p is not plugin]
+    return pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
 
 
 def _add(

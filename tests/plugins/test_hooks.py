@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
-from types import SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -172,7 +172,9 @@ def test_exported_and_parked_observers_receive_their_arguments(
     order_factory: Callable[..., Order],
 ) -> None:
     calls: list[Any] = []
-    recorder = SimpleNamespace(
+    # A module, as real plugins are: pluggy keeps plugins in sets, so they must be hashable.
+    recorder = ModuleType("recorder")
+    vars(recorder).update(
         oc_bridge_order_exported=hookimpl(
             lambda instance, order, external_id: calls.append((instance, order.number,
                                                                external_id))),
