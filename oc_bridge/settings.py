@@ -116,7 +116,8 @@ class StoreSettings(_Section):
 
     url: str = Field(
         "sqlite:///oc-bridge.sqlite3",
-        description="sqlite:///relative.db, sqlite:////abs/path.db or postgresql://...",
+        description="sqlite:///relative.db, sqlite:////abs/path.db or "
+        "postgresql://user:password@host:5432/dbname (run `oc-bridge db upgrade` first)",
     )
 
     @field_validator("url")

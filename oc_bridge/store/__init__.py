@@ -61,6 +61,7 @@ __all__ = [
     "StoreCounts",
     "body_digest",
     "check_store_url",
+    "is_postgres_url",
     "open_store",
     "sqlite_path",
     "store_url_problem",
@@ -99,11 +100,14 @@ def check_store_url(url: str) -> None:
 
 
 def open_store(url: str) -> Store:
-    """Open (and migrate) the store at ``url``: ``sqlite:///relative.db``,
-    ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``.
+    """Open the store at ``url``: ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or
+    ``sqlite:///:memory:`` (migrated when opened), or ``postgresql://user@host:port/db``
+    (checked, never migrated: ``oc-bridge db upgrade`` does that).
 
     Raises ``ConfigurationError`` for an unsupported URL or an unusable database
-    (``SettingsError`` naming ``store.url`` when its place cannot be used).
+    (``SettingsError`` naming ``store.url`` when its place cannot be used; a PostgreSQL schema
+    that is not at this version), ``TransientError`` when a PostgreSQL server cannot be
+    reached.
     """
     check_store_url(url)
     if url.startswith(_SQLITE):
@@ -111,7 +115,13 @@ def open_store(url: str) -> Store:
         if path is None and url[len(_SQLITE):] != ":memory:":
             raise ConfigurationError(f"store.url {url!r} names no database file")
         return SqliteStore(path if path is not None else ":memory:")
-    if url.startswith(("postgresql://", "postgres://")):
-        raise ConfigurationError(
-            "store.url: the PostgreSQL store is not part of this build; use sqlite:///PATH")
-    raise ConfigurationError(f"store.url {url!r}: must start with sqlite:///")
+    if is_postgres_url(url):
+        from oc_bridge.store.postgres import PostgresStore  # psycopg only when used
+
+        return PostgresStore(url)
+    raise ConfigurationError(f"store.url {url!r}: must start with sqlite:/// or postgresql://")
+
+
+def is_postgres_url(url: str) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) store URL."""
+    return url.startswith(("postgresql://", "postgres://"))

@@ -1,9 +1,10 @@
-"""The SQLite ledger: migrations, transactions, threads, and every state transition."""
+"""The SQLite ledger specifics: URLs, pragmas, migrating itself at open, relaxed commits.
+
+What every backend does alike is tested in test_ledger.py."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,11 @@ from oc_bridge.errors import ConfigurationError
 from oc_bridge.store import (
     ExportOperation,
     ExportState,
-    OrderSeen,
-    ParkedKind,
-    ShipmentState,
     SqliteStore,
     Store,
     open_store,
     sqlite_path,
 )
-from oc_bridge.store.sql_extras import ACTIVITY_KEEP
 from oc_bridge.store.sqlite import LATEST_VERSION
 
 
@@ -51,8 +48,6 @@ def test_open_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (tmp_path / "sub" / "rel.db").is_file()
     with open_store("sqlite:///:memory:") as store:
         assert store.schema_version == LATEST_VERSION
-    with pytest.raises(ConfigurationError, match="PostgreSQL"):
-        open_store("postgresql://localhost/db")
     with pytest.raises(ConfigurationError):
         open_store("mysql://x")
 
@@ -98,197 +93,6 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
-# --- transactions and threads -----------------------------------------------------------------
-
-
-def test_transaction_rolls_back_everything(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.transaction():
-        _submit(store)
-        store.set_cursor("x", "1")
-        raise RuntimeError("boom")
-    assert store.get_export("csv", "o1") is None
-    assert store.get_cursor("x") is None
-    assert store.recent_activity() == []
-
-
-def test_nested_transactions_join_the_outer_one(store: Store) -> None:
-    with store.transaction():
-        with store.transaction():
-            store.set_cursor("a", "1")
-        store.set_cursor("b", "2")
-    assert (store.get_cursor("a"), store.get_cursor("b")) == ("1", "2")
-
-
-def test_threads_and_a_second_connection(store: SqliteStore, tmp_path: Path) -> None:
-    def work(n: int) -> None:
-        for i in range(20):
-            _submit(store, order_id=f"o{n}-{i}")
-            store.finish_export("csv", f"o{n}-{i}", state=ExportState.EXPORTED)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert store.counts().exports == {"exported": 120}
-    other = SqliteStore(tmp_path / "ledger.db")  # another process would see the same
-    assert other.counts().exports == {"exported": 120}
-    other.close()
-
-
-# --- orders seen and cursors ------------------------------------------------------------------
-
-
-def test_orders_seen_and_lookup_by_number(store: Store) -> None:
-    seen = OrderSeen(order_id="o1", number="OC-1", status="AWAITING_FULFILMENT",
-                     updated_at="2026-01-01T00:00:00+00:00", digest="x", is_confirmed=True,
-                     is_cancelled=False)
-    store.record_order(seen)
-    store.record_order(OrderSeen(**{**seen.__dict__, "status": "CANCELLED",
-                                    "is_cancelled": True}))
-    got = store.get_order("o1")
-    assert got is not None and got.status == "CANCELLED" and got.is_cancelled and got.seen_at
-    assert store.find_order_id("OC-1") == "o1"
-    assert store.find_order_id("OC-404") is None
-    assert store.counts().orders_seen == 1
-
-
-def test_cursors(store: Store) -> None:
-    assert store.get_cursor("orders") is None
-    store.set_cursor("orders", "a")
-    store.set_cursor("orders", "b")
-    assert store.get_cursor("orders") == "b"
-    store.set_cursor("orders", None)
-    assert store.get_cursor("orders") is None
-
-
-# --- exports ----------------------------------------------------------------------------------
-
-
-def test_export_submit_update_cancel(store: Store) -> None:
-    _submit(store)
-    rec = store.get_export("csv", "o1")
-    assert rec is not None and rec.state == ExportState.SUBMITTING
-    assert (rec.revision, rec.pending_revision, rec.pending_digest) == (None, 1, "d1")
-    assert rec.maybe_in_backend
-    rec = store.finish_export("csv", "o1", state=ExportState.EXPORTED, external_id="f1")
-    assert (rec.state, rec.revision, rec.digest, rec.external_id) == ("exported", 1, "d1", "f1")
-    assert rec.pending_revision is None
-    store.begin_export("csv", "o1", order_number="OC-1", state=ExportState.UPDATING,
-                       operation=ExportOperation.UPDATE, revision=2, digest="d2",
-                       fingerprint=None)
-    rec = store.finish_export("csv", "o1", state=ExportState.EXPORTED)
-    assert (rec.revision, rec.digest, rec.external_id) == (2, "d2", "f1")
-    store.begin_export("csv", "o1", order_number="OC-1", state=ExportState.CANCELLING,
-                       operation=ExportOperation.CANCEL, revision=None, digest=None,
-                       fingerprint=None)
-    rec = store.finish_export("csv", "o1", state=ExportState.CANCELLED)
-    assert (rec.state, rec.revision, rec.digest) == ("cancelled", 2, "d2")
-    states = [a.state for a in reversed(store.recent_activity(10))]
-    assert states == ["submitting", "exported", "updating", "exported", "cancelling", "cancelled"]
-    assert all(a.order_number == "OC-1" for a in store.recent_activity(10))
-
-
-def test_export_failures_park_and_reset(store: Store) -> None:
-    _submit(store)
-    rec = store.fail_export("csv", "o1", order_number="OC-1", operation=ExportOperation.SUBMIT,
-                            error="timeout", park=False, sent=True)
-    assert (rec.state, rec.attempts, rec.last_error, rec.pending_revision) == \
-        ("failed", 1, "timeout", 1)
-    rec = store.fail_export("csv", "o1", order_number="OC-1", operation=ExportOperation.SUBMIT,
-                            error="rejected", park=True, sent=False)
-    assert (rec.state, rec.attempts, rec.pending_revision) == ("parked", 2, None)
-    assert not rec.maybe_in_backend
-    rec = store.reset_export("csv", "o1")
-    assert rec is not None and (rec.state, rec.attempts) == ("failed", 0)
-    assert store.reset_export("csv", "o1").state == "failed"  # only parked rows are reset
-    # a failure before any intent (mapping) creates the row
-    rec = store.fail_export("csv", "o2", order_number="OC-2", operation=ExportOperation.SUBMIT,
-                            error="no SKU", park=True, sent=False)
-    assert (rec.state, rec.revision, rec.pending_revision) == ("parked", None, None)
-    assert [r.order_id for r in store.list_exports([ExportState.PARKED])] == ["o2"]
-    assert [r.instance for r in store.exports_for_order("o1")] == ["csv"]
-
-
-# --- shipments --------------------------------------------------------------------------------
-
-
-def test_shipment_steps(store: Store) -> None:
-    rec = store.receive_shipment("csv", "k1", report_json="{}", order_id=None,
-                                 order_number="OC-1")
-    assert (rec.state, rec.lines, rec.create_started) == ("received", (), False)
-    rec = store.receive_shipment("csv", "k1", report_json='{"v": 2}', order_id="o1",
-                                 order_number="OC-1")
-    assert rec.report_json == '{"v": 2}' and rec.order_id == "o1"
-    rec = store.begin_shipment_create("csv", "k1", order_id="o1", order_number="OC-1",
-                                      lines=[("l1", 2), ("l2", 1)])
-    assert rec.state == "creating" and rec.lines == (("l1", 2), ("l2", 1))
-    assert rec.create_started and rec.oc_shipment_id is None
-    # a re-delivered report never replaces one whose create step started
-    again = store.receive_shipment("csv", "k1", report_json="{}", order_id="o1",
-                                   order_number="OC-1")
-    assert again.state == "creating" and again.report_json == '{"v": 2}'
-    rec = store.record_shipment_created("csv", "k1", "S1")
-    assert (rec.state, rec.oc_shipment_id) == ("created", "S1") and rec.create_done_at
-    assert store.claimed_shipment_ids("o1") == {"S1"}
-    rec = store.begin_shipment_ship("csv", "k1")
-    assert rec.state == "shipping" and rec.ship_intent_at
-    rec = store.record_shipment_shipped("csv", "k1")
-    assert rec.state == "shipped" and rec.ship_done_at
-    states = [a.state for a in reversed(store.recent_activity(10))]
-    assert states == ["received", "received", "creating", "created", "shipping", "shipped"]
-    assert store.counts().shipments == {"shipped": 1}
-
-
-def test_shipment_failures(store: Store) -> None:
-    store.receive_shipment("csv", "k1", report_json="{}", order_id="o1", order_number="OC-1")
-    store.begin_shipment_create("csv", "k1", order_id="o1", order_number="OC-1",
-                                lines=[("l1", 1)])
-    rec = store.fail_shipment("csv", "k1", error="timeout", park=False)
-    assert (rec.state, rec.attempts, rec.lines) == ("failed", 1, (("l1", 1),))
-    rec = store.fail_shipment("csv", "k1", error="timeout", park=True)
-    assert (rec.state, rec.attempts) == ("parked", 2)
-    assert [r.shipment_key for r in store.list_shipments([ShipmentState.PARKED])] == ["k1"]
-    rec = store.reset_shipment("csv", "k1")
-    assert rec is not None and (rec.state, rec.attempts) == ("failed", 0)
-    assert store.reset_shipment("csv", "nope") is None
-
-
-# --- parked items and activity ----------------------------------------------------------------
-
-
-def test_parked_items_are_not_duplicated(store: Store) -> None:
-    first = store.park(ParkedKind.SHIPMENT, "k1", instance="csv", reason="bad", payload="{}",
-                       order_number="OC-1")
-    second = store.park(ParkedKind.SHIPMENT, "k1", instance="csv", reason="still bad")
-    assert first.id == second.id and second.reason == "still bad" and second.payload == "{}"
-    other = store.park(ParkedKind.ORDER, "o1", instance=None, reason="no route")
-    assert other.id != first.id
-    assert store.find_open_parked(ParkedKind.ORDER, "o1", None) == other
-    assert [p.id for p in store.list_parked()] == [first.id, other.id]
-    closed = store.resolve_parked(first.id, "fixed")
-    assert closed is not None and closed.resolved_at and closed.resolution == "fixed"
-    assert store.resolve_parked(first.id, "again") is None
-    assert store.resolve_parked_for(ParkedKind.ORDER, "o1", None, "routed") == 1
-    assert store.list_parked() == []
-    assert len(store.list_parked(include_resolved=True)) == 2
-    counts = store.counts()
-    assert (counts.parked_open, counts.parked_resolved) == (0, 2)
-    again = store.park(ParkedKind.SHIPMENT, "k1", instance="csv", reason="bad again")
-    assert again.id not in (first.id, other.id)
-
-
-def test_activity_log_is_bounded(store: SqliteStore) -> None:
-    with store.transaction():
-        for i in range(ACTIVITY_KEEP + 50):
-            store.set_cursor("c", str(i))
-            store._activity("export", f"o{i}", "exported", order_number=f"OC-{i}",
-                            instance="csv")
-    rows = store._query("SELECT COUNT(*) AS n FROM activity")
-    assert rows[0]["n"] <= ACTIVITY_KEEP + 1
-    assert store.recent_activity(1)[0].order_number == f"OC-{ACTIVITY_KEEP + 49}"
-
-
 def test_relaxed_transactions_restore_full_synchronous(tmp_path: Path) -> None:
     """Observations commit without a flush; every other transaction stays FULL (2)."""
     store = SqliteStore(tmp_path / "ledger.db")
@@ -306,50 +110,3 @@ def test_relaxed_transactions_restore_full_synchronous(tmp_path: Path) -> None:
             assert synchronous() == 2
     finally:
         store.close()
-
-
-# --- claims -----------------------------------------------------------------------------------
-
-
-def test_claims_take_renew_release_and_take_over(store: Store) -> None:
-    assert store.claim("export:csv:o1", "a:1:x", lease_seconds=60)
-    assert store.claim("export:csv:o1", "a:1:x", lease_seconds=60)  # a renewal
-    assert not store.claim("export:csv:o1", "b:2:y", lease_seconds=60)
-    assert not store.claim("export:csv:o1", "b:2:y", lease_seconds=60, dead_owner="c:3:z")
-    assert store.renew_claim("export:csv:o1", "a:1:x", lease_seconds=60)
-    assert not store.renew_claim("export:csv:o1", "b:2:y", lease_seconds=60)
-    assert store.claim("export:csv:o1", "b:2:y", lease_seconds=60, dead_owner="a:1:x")
-    taken = store.get_claim("export:csv:o1")
-    assert taken is not None and (taken.owner, taken.takeovers) == ("b:2:y", 1)
-    assert not store.renew_claim("export:csv:o1", "a:1:x", lease_seconds=60)  # lost
-    assert not store.release_claim("export:csv:o1", "a:1:x")
-    assert store.claim("job:reconcile", "a:1:x", lease_seconds=-5)  # already expired
-    assert store.claim("job:reconcile", "b:2:y", lease_seconds=60)
-    assert [c.name for c in store.list_claims()] == ["export:csv:o1", "job:reconcile"]
-    assert store.release_claim("export:csv:o1", "b:2:y")
-    assert store.get_claim("export:csv:o1") is None
-    assert store.claim("stale", "a:1:x", lease_seconds=-7200)
-    assert store.prune_claims(3600) == 1 and store.get_claim("stale") is None
-    assert [a.state for a in store.recent_activity(5)].count("taken over") == 2
-
-
-def test_one_claim_has_one_winner_across_connections(tmp_path: Path) -> None:
-    SqliteStore(tmp_path / "ledger.db").close()
-    stores = [SqliteStore(tmp_path / "ledger.db") for _ in range(6)]
-    barrier = threading.Barrier(len(stores))
-    won: list[str] = []
-
-    def take(number: int) -> None:
-        barrier.wait()
-        for name in ("shipment:csv:P1", "shipment:csv:P2"):
-            if stores[number].claim(name, f"h:{number}:r", lease_seconds=60):
-                won.append(name)
-
-    threads = [threading.Thread(target=take, args=(n,)) for n in range(len(stores))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for s in stores:
-        s.close()
-    assert sorted(won) == ["shipment:csv:P1", "shipment:csv:P2"]

@@ -1,0 +1,276 @@
+"""The ledger in PostgreSQL, shared by several processes (``store.url = "postgresql://..."``).
+
+Statements come from :mod:`oc_bridge.store.postgres_sql` (derived from the SQLite module), the
+logic from :class:`~oc_bridge.store.sql_store.SqlStore`. Connections come from a psycopg pool:
+a transaction holds one connection for its whole length, bound to the calling thread, so the
+daemon's worker threads each run their own transactions side by side (nested calls on the
+same thread join the outermost one); a read outside a transaction borrows a connection for one
+statement (autocommit). Transactions run at READ COMMITTED; the statements that must not race
+(claims, inbox inserts) are single conditional writes whose row count is the answer.
+
+Unlike SQLite, this store never changes the schema when it opens: it checks the version and
+refuses an unmigrated or newer database with a ``ConfigurationError`` that says to run
+``oc-bridge db upgrade`` (:func:`upgrade_schema`), so replicas of different versions never
+race to migrate. A lost or unreachable server raises ``TransientError`` (callers retry; the
+daemon answers 503).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+
+from oc_bridge.errors import ConfigurationError, TransientError
+from oc_bridge.store import postgres_sql
+from oc_bridge.store.inbox import InboxItem
+from oc_bridge.store.sql_extras import Row, utc_now
+from oc_bridge.store.sql_store import SqlStore
+
+__all__ = [
+    "INBOX_LEASE_LOCK",
+    "LATEST_VERSION",
+    "SCHEMA_LOCK",
+    "PostgresStore",
+    "SchemaChange",
+    "connect",
+    "read_schema_version",
+    "redact_url",
+    "translate_errors",
+    "upgrade_schema",
+]
+
+log = logging.getLogger(__name__)
+
+LATEST_VERSION = postgres_sql.MIGRATIONS[-1][0]
+#: ``pg_advisory_xact_lock`` keys: schema upgrades, and leasing from the inbox (one leaser at a
+#: time picks the next group, so two workers never lease the same order's events).
+SCHEMA_LOCK = 0x0CB_0001
+INBOX_LEASE_LOCK = 0x0CB_0002
+#: Seconds to wait for a connection (and for the server to answer a connect).
+CONNECT_TIMEOUT = 10.0
+#: Connections per process: the daemon's workers and webhook threads each hold at most one.
+POOL_SIZE = 16
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@contextmanager
+def translate_errors(where: str) -> Iterator[None]:
+    """Lost connections, an unreachable or restarting server, serialisation failures and
+    deadlocks become ``TransientError`` (the same work succeeds when tried again)."""
+    try:
+        yield
+    except (PoolTimeout, PoolClosed) as exc:
+        raise TransientError(f"store {where}: no database connection: {exc}") from exc
+    except psycopg.OperationalError as exc:
+        raise TransientError(f"store {where}: {exc}".strip()) from exc
+    except psycopg.InterfaceError as exc:  # a connection closed under us
+        raise TransientError(f"store {where}: {exc}") from exc
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[dict[str, Any]]:
+    """One plain connection (schema upgrades, ``db status``, ``db migrate-from``); raises
+    ``TransientError`` when the server cannot be reached."""
+    with translate_errors(redact_url(url)):
+        return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row,
+                               connect_timeout=int(CONNECT_TIMEOUT))
+
+
+def read_schema_version(conn: psycopg.Connection[Any]) -> int:
+    """The schema version of the database behind ``conn`` (0 when it has no ledger yet)."""
+    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL AS present").fetchone()
+    if not _value(row, "present"):
+        return 0
+    row = conn.execute(postgres_sql.SELECT_SCHEMA_VERSION).fetchone()
+    return int(_value(row, "version"))
+
+
+def _value(row: Any, key: str) -> Any:
+    return row[key] if isinstance(row, Mapping) else row[0]
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """The outcome of :func:`upgrade_schema`: versions before and after, steps (to be) applied."""
+
+    before: int
+    after: int
+    steps: tuple[tuple[int, str], ...]
+
+
+def upgrade_schema(url: str, *, target: int | None = None, dry_run: bool = False,
+                   conn: psycopg.Connection[Any] | None = None) -> SchemaChange:
+    """Apply the pending migrations to the PostgreSQL database at ``url`` in one transaction.
+
+    Safe when several processes run it at once: the transaction first takes an advisory lock,
+    so the second waits and then finds nothing left to do. ``dry_run`` computes the steps and
+    rolls back. ``conn`` runs it inside the caller's open transaction instead (no commit).
+    Raises ``ConfigurationError`` when the database is newer than this oc-bridge.
+    """
+    goal = LATEST_VERSION if target is None else target
+    if conn is not None:
+        return _upgrade(conn, url, goal, dry_run=False)
+    with connect(url) as own, translate_errors(redact_url(url)):
+        change = _upgrade(own, url, goal, dry_run=dry_run)
+        if dry_run:
+            own.rollback()
+        else:
+            own.commit()
+        return change
+
+
+def _upgrade(conn: psycopg.Connection[Any], url: str, goal: int, *,
+             dry_run: bool) -> SchemaChange:
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+    conn.execute(postgres_sql.CREATE_SCHEMA_VERSION)
+    before = read_schema_version(conn)
+    if before > LATEST_VERSION:
+        raise ConfigurationError(
+            f"store {redact_url(url)} has schema version {before}, newer than this oc-bridge "
+            f"understands ({LATEST_VERSION}); upgrade oc-bridge")
+    steps = tuple((v, d) for v, d, _ in postgres_sql.MIGRATIONS if before < v <= goal)
+    if dry_run:
+        return SchemaChange(before, max([before, *(v for v, _ in steps)]), steps)
+    for version, description, statements in postgres_sql.MIGRATIONS:
+        if before < version <= goal:
+            for statement in statements:
+                conn.execute(postgres_sql.pyformat(statement), {})
+            conn.execute(postgres_sql.pyformat(postgres_sql.INSERT_SCHEMA_VERSION),
+                         {"version": version, "description": description, "at": utc_now()})
+            log.info("store %s migrated to schema version %d: %s", redact_url(url), version,
+                     description)
+    return SchemaChange(before, read_schema_version(conn), steps)
+
+
+class _ThreadState(threading.local):
+    conn: psycopg.Connection[dict[str, Any]] | None = None
+    depth: int = 0
+
+
+class PostgresStore(SqlStore):
+    """The ledger in a PostgreSQL database (see the module docstring).
+
+    Raises ``ConfigurationError`` when the schema is not at this oc-bridge's version (run
+    ``oc-bridge db upgrade``), ``TransientError`` when the server cannot be reached.
+    ``check_schema=False`` skips the check (for the upgrade and migration tools only).
+    """
+
+    sql = postgres_sql
+
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE,
+                 connect_timeout: float = CONNECT_TIMEOUT, check_schema: bool = True) -> None:
+        self.url = url
+        self.display_url = redact_url(url)
+        self._local = _ThreadState()
+        self._pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
+            url, min_size=1, max_size=max(1, pool_size), open=False, timeout=connect_timeout,
+            kwargs={"autocommit": True, "row_factory": dict_row,
+                    "connect_timeout": max(1, int(connect_timeout))},
+            check=ConnectionPool.check_connection, name="oc-bridge-store",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise TransientError(f"store {self.display_url}: cannot connect within "
+                                 f"{connect_timeout:g}s: {exc}") from exc
+        if check_schema:
+            try:
+                self._check_schema()
+            except BaseException:
+                self._pool.close()
+                raise
+
+    def _check_schema(self) -> None:
+        version = self.schema_version
+        if version < LATEST_VERSION:
+            state = "has no oc-bridge ledger yet" if version == 0 \
+                else f"has schema version {version}"
+            raise ConfigurationError(
+                f"store {self.display_url} {state}; this oc-bridge needs version "
+                f"{LATEST_VERSION}: run `oc-bridge db upgrade` first")
+        if version > LATEST_VERSION:
+            raise ConfigurationError(
+                f"store {self.display_url} has schema version {version}, newer than this "
+                f"oc-bridge understands ({LATEST_VERSION}); upgrade oc-bridge")
+
+    # --- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
+        """A transaction on a connection of this thread's own; nested calls join the outermost.
+
+        ``durable=False`` commits with ``synchronous_commit = off``: the commit is visible at
+        once and survives a crashed client, but the server may lose it in its own crash.
+        """
+        state = self._local
+        if state.conn is not None:
+            state.depth += 1
+            try:
+                yield
+            finally:
+                state.depth -= 1
+            return
+        with translate_errors(self.display_url), self._pool.connection() as conn:
+            state.conn, state.depth = conn, 1
+            try:
+                with conn.transaction():
+                    if not durable:
+                        conn.execute("SET LOCAL synchronous_commit = off")
+                    yield
+            finally:
+                state.conn, state.depth = None, 0
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """This thread's transaction connection, else one borrowed for a single statement."""
+        if self._local.conn is not None:
+            yield self._local.conn
+            return
+        with self._pool.connection() as conn:
+            yield conn
+
+    def _execute(self, statement: str, params: Mapping[str, Any] | None = None) -> int:
+        with translate_errors(self.display_url), self._connection() as conn:
+            return conn.execute(postgres_sql.pyformat(statement), dict(params or {})).rowcount
+
+    def _query(self, statement: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        with translate_errors(self.display_url), self._connection() as conn:
+            return list(conn.execute(postgres_sql.pyformat(statement),
+                                     dict(params or {})).fetchall())
+
+    # --- PostgreSQL specifics ---------------------------------------------------------------
+
+    def inbox_lease(self, owner: str, *, lease_seconds: float) -> list[InboxItem]:
+        # Picking the next ready group and leasing it must not interleave between workers
+        # (SQLite serialises every writer; here the transaction takes an advisory lock).
+        with self.transaction():
+            self._execute("SELECT pg_advisory_xact_lock(:key)", {"key": INBOX_LEASE_LOCK})
+            return super().inbox_lease(owner, lease_seconds=lease_seconds)
+
+    @property
+    def schema_version(self) -> int:
+        with translate_errors(self.display_url), self._connection() as conn:
+            return read_schema_version(conn)
+
+    def close(self) -> None:
+        self._pool.close()
