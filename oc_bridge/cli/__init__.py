@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "oc_bridge.cli.demo_cmd",
     "oc_bridge.cli.sync_cmd",
     "oc_bridge.cli.status_cmd",
+    "oc_bridge.cli.db_cmd",
     "oc_bridge.cli.parked_cmd",
     "oc_bridge.cli.run_cmd",
     "oc_bridge.cli.webhooks_cmd",
