@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oc_bridge.accounts import orderchamp_key
 from oc_bridge.boundary import BoundAdapter
 from oc_bridge.engine import SyncEngine
 from oc_bridge.engine.progress import ProgressReporter
@@ -84,7 +85,8 @@ def open_runtime(settings: Settings, *, environ: Mapping[str, str] | None = None
     """
     # Adapters keep their state next to the ledger: an unusable store.url stops here, named.
     check_store_url(settings.store.url)
-    client = client_from_settings(settings.orderchamp)  # checks the token
+    client = client_from_settings(settings.orderchamp,  # checks the token
+                                  key=orderchamp_key(settings))
     adapters: dict[str, BoundAdapter] = {}
     try:
         host = host or PluginHost.load(environ=environ)

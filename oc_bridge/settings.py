@@ -26,7 +26,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -38,6 +46,7 @@ from pydantic_settings import (
 from oc_bridge.errors import SettingProblem, SettingsError
 
 __all__ = [
+    "AccountSettings",
     "AdapterSection",
     "DaemonSettings",
     "LoggingSettings",
@@ -232,6 +241,51 @@ class AdapterSection(BaseModel):
         return dict(self.model_extra or {})
 
 
+class AccountSettings(_Section):
+    """One ``[accounts.<name>]`` table: an Orderchamp account served by this deployment, with
+    its own credentials, ledger and adapter instances. Keys left out here are taken from
+    ``[orderchamp]`` (api_url, timeouts, rate limits), which then holds the shared defaults."""
+
+    account_id: str = Field(
+        min_length=1, description="The account's global id; webhooks are routed by their "
+        "X-Orderchamp-Account-Id header to the account with this id.")
+    token: SecretStr | None = Field(None, description="This account's private API token.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="This account's webhook signing secret (HMAC-SHA256).")
+    api_url: str | None = Field(None, description="GraphQL endpoint; default orderchamp.api_url.")
+    bucket_size: int | None = Field(
+        None, gt=0, description="Rate-limit bucket in points; default orderchamp.bucket_size.")
+    restore_rate: float | None = Field(
+        None, gt=0, description="Restore rate, points/s; default orderchamp.restore_rate.")
+    max_attempts: int | None = Field(
+        None, ge=1, description="Attempts per request; default orderchamp.max_attempts.")
+    store_url: str | None = Field(
+        None, description="This account's ledger; default derived from store.url "
+        "(sqlite:///ledger.db gives sqlite:///ledger.<name>.db).")
+    adapters: list[str] = Field(
+        default_factory=list, description="The adapter instances this account's orders go to "
+        "(each instance serves one account).")
+    routing: list[RoutingRule] = Field(
+        default_factory=list, description="Routing rules among this account's adapters; "
+        "empty sends every order to every one of them.")
+
+    # The same rules as the [orderchamp] and [store] keys these stand in for.
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return value if value is None else OrderchampSettings._http_url(value)
+
+    @field_validator("token", "webhook_secret")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        return OrderchampSettings._not_blank(value)
+
+    @field_validator("store_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        return value if value is None else StoreSettings._known_scheme(value)
+
+
 class Settings(BaseSettings):
     """The effective configuration. Frozen: build a new one to change anything."""
 
@@ -251,6 +305,18 @@ class Settings(BaseSettings):
     adapters: dict[str, AdapterSection] = Field(
         default_factory=dict, description="Fulfilment adapter instances."
     )
+    accounts: dict[str, AccountSettings] = Field(
+        default_factory=dict, description="Several Orderchamp accounts (see oc_bridge.accounts); "
+        "empty means the one account of [orderchamp]."
+    )
+    #: The account these settings were narrowed to (``oc_bridge.accounts.account_settings``).
+    _account: str | None = PrivateAttr(None)
+
+    @property
+    def account(self) -> str | None:
+        """The ``[accounts.<name>]`` these settings serve, or None for the whole deployment
+        (and for the single ``[orderchamp]`` account)."""
+        return self._account
 
     @classmethod
     def settings_customise_sources(
@@ -378,12 +444,14 @@ def cross_problems(settings: Settings) -> list[SettingProblem]:
     """Problems between sections that each validate on their own: a routing rule naming an
     adapter instance that has no ``[adapters.<name>]`` table. A disabled instance is allowed:
     the orders its rule matches are parked as unrouted until it is enabled."""
+    from oc_bridge.accounts import account_problems
+
     known = sorted(settings.adapters)
     return [SettingProblem(f"sync.routing.{index}.adapter",
                            f"no adapter instance {rule.adapter!r} "
                            f"(configured: {', '.join(known) if known else 'none'})")
             for index, rule in enumerate(settings.sync.routing)
-            if rule.adapter not in settings.adapters]
+            if rule.adapter not in settings.adapters] + account_problems(settings)
 
 
 def merge_overrides(items: list[Mapping[str, Any]]) -> dict[str, Any]:

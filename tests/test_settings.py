@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from oc_bridge.errors import SettingsError
-from oc_bridge.settings import Settings, load_settings, parse_override
+from oc_bridge.settings import AccountSettings, Settings, load_settings, parse_override
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "settings.example.toml"
@@ -22,6 +22,9 @@ def _field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
         annotation = field.annotation
         if name == "adapters":
             continue  # adapter tables are validated by each adapter's own model
+        if name == "accounts":  # one table per account: documented once, as [accounts.<x>]
+            paths.extend(_field_paths(AccountSettings, f"{prefix}accounts.*."))
+            continue
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             paths.extend(_field_paths(annotation, f"{prefix}{name}."))
         else:
@@ -35,8 +38,9 @@ def _documented_keys(text: str) -> set[str]:
     section = ""
     for line in text.splitlines():
         header = re.match(r"^#?\s*\[\[?([\w.]+)\]\]?\s*$", line)
-        if header and not line.startswith("#"):
-            section = header.group(1)
+        if header and (not line.startswith("#") or header.group(1).startswith("accounts.")):
+            # [accounts.*] is shown commented out: the example is a one-account deployment
+            section = re.sub(r"^accounts\.\w+", "accounts.*", header.group(1))
             continue
         assigned = re.match(r"^#?\s*(\w+)\s*=", line)
         if assigned and section:

@@ -75,6 +75,11 @@ def build_parser(env: CliEnv | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-format", choices=("text", "json"), default=None, help="log line format"
     )
+    parser.add_argument(
+        "--account", metavar="NAME", default=None,
+        help="the [accounts.NAME] to work on when several Orderchamp accounts are configured "
+        "(status and run cover every account without it)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
@@ -89,11 +94,13 @@ def _add_plugin_commands(subparsers: argparse._SubParsersAction, env: CliEnv | N
 def _configure_logging(args: argparse.Namespace, env: CliEnv) -> None:
     level, fmt, secrets = "INFO", "text", []
     try:
-        settings = env.settings()
+        settings = env.full_settings()
         level, fmt = settings.logging.level, settings.logging.format
-        for secret in (settings.orderchamp.token, settings.orderchamp.webhook_secret):
-            if secret is not None:
-                secrets.append(secret.get_secret_value())
+        pairs = [(settings.orderchamp.token, settings.orderchamp.webhook_secret)]
+        pairs += [(account.token, account.webhook_secret)
+                  for account in settings.accounts.values()]
+        secrets += [secret.get_secret_value() for pair in pairs for secret in pair
+                    if secret is not None]
     except OcBridgeError:
         pass  # the command itself reports configuration problems
     if args.verbose:
@@ -112,6 +119,7 @@ def main(argv: Sequence[str] | None = None, env: CliEnv | None = None) -> int:
         parser.print_help(env.stdout)
         return ExitCode.ERROR if args.command is None else ExitCode.OK
     env.config_path = args.config
+    env.account = args.account
     try:
         env.overrides = merge_overrides([parse_override(item) for item in args.overrides])
     except SettingsError as exc:

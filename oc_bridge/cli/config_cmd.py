@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from oc_bridge.accounts import each_account, orderchamp_key
 from oc_bridge.cli.env import CliEnv, ExitCode
-from oc_bridge.errors import SettingsError
+from oc_bridge.errors import SettingProblem, SettingsError
 from oc_bridge.settings import Settings, config_path_from, cross_problems, load_settings
 from oc_bridge.store import store_url_problem
 
@@ -66,7 +67,7 @@ def _masked(settings: Settings) -> dict[str, Any]:
 def _adapter_problems(env: CliEnv) -> list[str]:
     """Validate every adapter table with its adapter's own model."""
     try:
-        with env.adapters_for_checking():
+        with env.adapters_for_checking(whole=True):
             pass
     except SettingsError as exc:
         return [str(p) for p in exc.problems]
@@ -78,12 +79,18 @@ def _adapter_problems(env: CliEnv) -> list[str]:
 def _service_problems(settings: Settings) -> list[str]:
     """What a real run would trip over beyond the model: no token, an unusable ledger place."""
     problems = []
-    if settings.orderchamp.token is None:
-        problems.append("orderchamp.token: is not set (OC_BRIDGE_ORDERCHAMP__TOKEN or "
-                        "[orderchamp] token); every command that talks to Orderchamp needs it")
-    store = store_url_problem(settings.store.url)
-    if store is not None:
-        problems.append(str(store))
+    for account in each_account(settings):
+        key = orderchamp_key(account)
+        if account.orderchamp.token is None:
+            env = f"OC_BRIDGE_{key.replace('.', '__').upper()}__TOKEN"
+            problems.append(f"{key}.token: is not set ({env} or [{key}] token); every "
+                            "command that talks to Orderchamp needs it")
+        store = store_url_problem(account.store.url)
+        if store is not None:
+            if account.account is not None:  # the ledger place comes from the account
+                store = SettingProblem(f"{key}.store_url", f"{account.store.url}: "
+                                       f"{store.message}")
+            problems.append(str(store))
     return problems
 
 
@@ -133,7 +140,8 @@ def _toml_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
 
 def run_show(args: argparse.Namespace, env: CliEnv) -> int:
     """Print the effective settings (raises SettingsError → exit 2 when invalid)."""
-    data = _masked(env.settings())
+    # --account shows that account's effective settings; without it, the whole deployment
+    data = _masked(env.settings() if env.account else env.full_settings())
     if args.json:
         env.out(json.dumps(data, indent=2))
     else:

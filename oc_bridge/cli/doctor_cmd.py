@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from oc_bridge.accounts import orderchamp_key
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.errors import ConfigurationError, OcBridgeError, SettingsError
 
@@ -61,8 +62,9 @@ def run(args: argparse.Namespace, env: CliEnv) -> int:
         report.add("configuration", False, "invalid", [str(p) for p in exc.problems])
         return report.finish(ExitCode.CONFIG)
     if settings.orderchamp.token is None:
-        report.add("configuration", False, "orderchamp.token is not set",
-                   ["set OC_BRIDGE_ORDERCHAMP__TOKEN or [orderchamp] token"])
+        key = orderchamp_key(settings)
+        report.add("configuration", False, f"{key}.token is not set",
+                   [f"set OC_BRIDGE_{key.replace('.', '__').upper()}__TOKEN or [{key}] token"])
         return report.finish(ExitCode.CONFIG)
     report.add("configuration", True, f"API {settings.orderchamp.api_url}")
 

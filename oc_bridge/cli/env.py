@@ -48,6 +48,8 @@ class CliEnv:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     config_path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    #: ``--account NAME``: the Orderchamp account commands work on (see oc_bridge.accounts).
+    account: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _plugin_host: PluginHost | None = field(default=None, repr=False)
 
@@ -67,28 +69,41 @@ class CliEnv:
 
         return open_runtime(self.settings(), environ=self.environ, host=self.plugin_host())
 
-    def settings(self) -> Settings:
-        """The effective settings (loaded once; raises ``SettingsError`` listing problems)."""
+    def full_settings(self) -> Settings:
+        """The effective settings of the whole deployment, every account included (loaded
+        once; raises ``SettingsError`` listing problems)."""
         if self._settings is None:
             self._settings = load_settings(
                 self.config_path, overrides=self.overrides, environ=self.environ
             )
         return self._settings
 
+    def settings(self) -> Settings:
+        """The settings of the one account this command works on (``--account``, else the
+        only one); raises ``ConfigurationError`` when several accounts are configured and
+        none was chosen. Without ``[accounts.*]`` tables, the whole settings."""
+        from oc_bridge.accounts import select_account
+
+        return select_account(self.full_settings(), self.account)
+
     def orderchamp_client(self) -> OrderchampClient:
-        """A client for the configured Orderchamp endpoint (the caller closes it)."""
+        """A client for the chosen account's Orderchamp endpoint (the caller closes it)."""
+        from oc_bridge.accounts import orderchamp_key
         from oc_bridge.orderchamp.factory import client_from_settings
 
-        return client_from_settings(self.settings().orderchamp)
+        settings = self.settings()
+        return client_from_settings(settings.orderchamp, key=orderchamp_key(settings))
 
     @contextmanager
-    def adapters_for_checking(self) -> Iterator[dict[str, BoundAdapter]]:
+    def adapters_for_checking(self, *, whole: bool = False) -> Iterator[dict[str, BoundAdapter]]:
         """Every configured adapter, built (so each table is validated by its adapter's model)
         with a throw-away state folder, and closed afterwards. For ``config check`` and
         ``doctor``: nothing a real run keeps is touched. Raises ``SettingsError`` or
-        ``PluginError`` like a real start would."""
+        ``PluginError`` like a real start would. ``whole``: every account's adapters, not
+        just the chosen account's."""
+        settings = self.full_settings() if whole else self.settings()
         with tempfile.TemporaryDirectory() as tmp:
-            adapters = self.plugin_host().build_adapters(self.settings(), state_dir=Path(tmp))
+            adapters = self.plugin_host().build_adapters(settings, state_dir=Path(tmp))
             try:
                 yield adapters
             finally:

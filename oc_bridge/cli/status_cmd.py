@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import Any
 
+from oc_bridge.accounts import each_account, has_accounts
 from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.settings import Settings
 from oc_bridge.store import open_store
 
 __all__ = ["add_parser", "run_status"]
@@ -18,7 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "status", help="ledger counts and recent activity",
         description="Show how many exports and shipments are in each state, how many items are "
         "parked, and the latest state changes. Reads only the ledger (store.url); needs no "
-        "Orderchamp token.",
+        "Orderchamp token. With several [accounts.*] and no --account, every account's ledger "
+        "is shown, one after the other.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--limit", type=int, default=15, metavar="N",
@@ -31,17 +35,40 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def run_status(args: argparse.Namespace, env: CliEnv) -> int:
-    """Print the counts and activity; exit 0."""
-    settings = env.settings()
+    """Print the counts and activity; exit 0. With several accounts and no ``--account``,
+    one block per account (JSON: ``{"accounts": {name: {...}}}``)."""
+    if env.account is not None or not has_accounts(env.full_settings()):
+        return _status_of(env.settings(), args, env)
+    everything = env.full_settings()
+    if args.json:
+        env.out(json.dumps({"accounts": {
+            account.account: _status_data(account, args.limit)
+            for account in each_account(everything)}}, indent=2))
+        return ExitCode.OK
+    for index, account in enumerate(each_account(everything)):
+        env.out(("\n" if index else "") + f"== account {account.account} "
+                f"({account.orderchamp.account_id})")
+        _status_of(account, args, env)
+    return ExitCode.OK
+
+
+def _status_data(settings: Settings, limit: int) -> dict[str, Any]:
+    with open_store(settings.store.url) as store:
+        counts = store.counts()
+        activity = store.recent_activity(limit)
+        awaiting = store.list_awaiting_stock()
+    return {"counts": asdict(counts), "activity": [asdict(a) for a in activity],
+            "awaiting_stock": [asdict(a) for a in awaiting]}
+
+
+def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int:
+    if args.json:
+        env.out(json.dumps(_status_data(settings, args.limit), indent=2))
+        return ExitCode.OK
     with open_store(settings.store.url) as store:
         counts = store.counts()
         activity = store.recent_activity(args.limit)
         awaiting = store.list_awaiting_stock()
-    if args.json:
-        env.out(json.dumps({"counts": asdict(counts),
-                            "activity": [asdict(a) for a in activity],
-                            "awaiting_stock": [asdict(a) for a in awaiting]}, indent=2))
-        return ExitCode.OK
     env.out(f"orders seen: {counts.orders_seen}")
     env.out(f"exports:     {_counts_text(counts.exports)}")
     env.out(f"shipments:   {_counts_text(counts.shipments)}")

@@ -9,15 +9,16 @@ from oc_bridge.settings import OrderchampSettings
 __all__ = ["client_from_settings"]
 
 
-def client_from_settings(settings: OrderchampSettings) -> OrderchampClient:
+def client_from_settings(settings: OrderchampSettings, *,
+                         key: str = "orderchamp") -> OrderchampClient:
     """A client for the configured endpoint and token; the caller closes it.
 
-    Raises :class:`~oc_bridge.errors.ConfigurationError` when no token is configured.
+    Raises :class:`~oc_bridge.errors.ConfigurationError` when no token is configured, naming
+    ``key`` (``orderchamp``, or ``accounts.<name>`` for one of several accounts).
     """
     if settings.token is None:
-        raise ConfigurationError(
-            "orderchamp.token is not set (OC_BRIDGE_ORDERCHAMP__TOKEN or [orderchamp] token)"
-        )
+        env = f"OC_BRIDGE_{key.replace('.', '__').upper()}__TOKEN"
+        raise ConfigurationError(f"{key}.token is not set ({env} or [{key}] token)")
     return OrderchampClient(
         settings.api_url,
         settings.token,
