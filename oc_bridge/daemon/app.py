@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oc_bridge.daemon.adapter_routes import RouteContext
 from oc_bridge.daemon.inbox import InboxProcessor
@@ -27,6 +27,9 @@ from oc_bridge.plugins.host import require_loaded
 from oc_bridge.runtime import Runtime, open_runtime
 from oc_bridge.settings import Settings, load_settings
 from oc_bridge.store import InboxDelivery
+
+if TYPE_CHECKING:
+    from oc_bridge.daemon.accounts import AccountsDaemonApp
 
 __all__ = ["DaemonApp", "DaemonContext", "create_app"]
 
@@ -163,15 +166,21 @@ class DaemonApp:
         return clean
 
 
-def create_app(source: Runtime | Settings | None = None, *, start: bool | None = None) -> DaemonApp:
+def create_app(source: Runtime | Settings | None = None, *,
+               start: bool | None = None) -> DaemonApp | AccountsDaemonApp:
     """The daemon's WSGI app. ``source``: a runtime, settings, or None to load settings from
     the environment (``OC_BRIDGE_CONFIG`` and ``OC_BRIDGE_*``). Workers and scheduler start
-    at once unless a runtime is given (or ``start`` says otherwise)."""
+    at once unless a runtime is given (or ``start`` says otherwise). Settings with
+    ``[accounts.*]`` give one app serving every account."""
     if isinstance(source, Runtime):
         app = DaemonApp(source)
         start = False if start is None else start
     else:
         settings = source if isinstance(source, Settings) else load_settings()
+        if settings.accounts:
+            from oc_bridge.daemon.accounts import create_accounts_app
+
+            return create_accounts_app(settings, start=True if start is None else start)
         app = DaemonApp(open_runtime(settings), owns_runtime=True)
         start = True if start is None else start
     if start:
