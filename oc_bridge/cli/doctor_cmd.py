@@ -85,6 +85,14 @@ def run(args: argparse.Namespace, env: CliEnv) -> int:
                    + ("" if kind_ok else "; oc-bridge needs a SUPPLIER account"))
         if not kind_ok:
             code = ExitCode.CONFIG
+        expected = settings.orderchamp.account_id
+        if expected and account.id != expected:
+            # webhooks are checked (and, with several accounts, routed) by this id, while
+            # the token decides whose orders are read: both must name the same account
+            key = orderchamp_key(settings)
+            report.add("account id", False, f"the token belongs to account {account.id}, "
+                       f"but {key}.account_id is {expected}")
+            code = ExitCode.CONFIG
         try:
             schema = fetch_schema(client)
         except OcBridgeError as exc:

@@ -15,6 +15,9 @@ jobs. The front adds what is shared:
 - ``/readyz`` is 503 only when an account's ledger or plugins are unusable: a stale
   reconciliation of one account is reported (``accounts.<name>.reconcile``) but does not take
   the receiver out of rotation, which would stop the other accounts' webhooks too.
+- log records from an account's threads (its workers and jobs, and a request thread while it
+  hands a webhook to the account) carry ``account`` (a JSON log field) and start with
+  ``[name]``, so two accounts' lines about the same order number can be told apart.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -40,6 +45,42 @@ from oc_bridge.store import ORDERCHAMP_SOURCE
 __all__ = ["AccountsDaemonApp", "create_accounts_app"]
 
 log = logging.getLogger(__name__)
+
+
+#: Which account a thread works for; read by the log record factory below.
+_thread_accounts: weakref.WeakKeyDictionary[threading.Thread, str] = weakref.WeakKeyDictionary()
+_factory_lock = threading.Lock()
+_factory_installed = False
+
+
+def _install_record_factory() -> None:
+    """Once per process: records made in an account's thread get ``account`` and a prefix."""
+    global _factory_installed
+    with _factory_lock:
+        if _factory_installed:
+            return
+        _factory_installed = True
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            account = _thread_accounts.get(threading.current_thread())
+            if account is not None and isinstance(record.msg, str):
+                record.account = account
+                record.msg = f"[{account}] {record.msg}"
+            return record
+
+        logging.setLogRecordFactory(factory)
+
+
+@contextmanager
+def _working_for(account: str) -> Iterator[None]:
+    thread = threading.current_thread()
+    _thread_accounts[thread] = account
+    try:
+        yield
+    finally:
+        _thread_accounts.pop(thread, None)
 
 
 class _AccountRouter(Router):
@@ -122,6 +163,7 @@ class AccountsDaemonApp:
             200, self.render_metrics(), "text/plain; version=0.0.4; charset=utf-8"))
         self.wsgi = WsgiApp(self.router, max_body_bytes=self.daemon_settings.max_body_bytes,
                             on_response=self._observe)
+        _install_record_factory()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.wsgi(environ, start_response)
@@ -144,7 +186,8 @@ class AccountsDaemonApp:
                                                  f"{ACCOUNT_HEADER}"})
         handler, _params, _known = self.apps[name].router.resolve("POST", ORDERCHAMP_PATH)
         assert handler is not None  # every DaemonApp has the Orderchamp route
-        return handler(request)
+        with _working_for(name):
+            return handler(request)
 
     def _observe(self, request: Request, response: Response, seconds: float) -> None:
         self.http_seconds.labels(str(response.status)).observe(seconds)
@@ -175,9 +218,12 @@ class AccountsDaemonApp:
         return Response.json(200 if ready else 503, {"status": status, **checks})
 
     def start(self) -> None:
-        """Start every account's workers and scheduler."""
-        for app in self.apps.values():
+        """Start every account's workers and scheduler (their threads are the account's)."""
+        for name, app in self.apps.items():
+            before = set(threading.enumerate())
             app.start()
+            for thread in set(threading.enumerate()) - before:
+                _thread_accounts[thread] = name
         log.info("serving %d accounts: %s", len(self.apps), ", ".join(self.apps))
 
     def stop(self, timeout: float | None = None) -> bool:

@@ -292,3 +292,17 @@ def test_cli_account_option(installation: Installation) -> None:
     assert data["store"]["url"].endswith("ledger.shop_a.db")
     assert list(data["adapters"]) == ["csv_shop_a"]
     assert installation.cli("config", "check").returncode == 0
+
+
+def test_doctor_checks_each_account_token_against_its_account_id(
+        installation: Installation) -> None:
+    for name in ACCOUNTS:
+        checked = installation.cli("--account", name, "doctor", "--skip-adapters")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    # a mistyped id: shop_b's token belongs to another account than the one configured
+    wrong = installation.cli("--account", "shop_b", "--set",
+                             "accounts.shop_b.account_id=QWNjb3VudDo5OTk", "doctor",
+                             "--skip-adapters")
+    assert wrong.returncode == 2
+    assert ("the token belongs to account QWNjb3VudDoxMDI, but accounts.shop_b.account_id is "
+            "QWNjb3VudDo5OTk") in wrong.stdout

@@ -4,6 +4,7 @@ account's inbox, metrics carry the account label, readiness per account."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +124,15 @@ def test_readiness_reports_each_account(front: AccountsDaemonApp) -> None:
     front.apps["shop_a"].ctx.mark_reconciled()
     front.apps["shop_b"].ctx.mark_reconciled()
     assert call_json(front, "GET", "/readyz")[1]["status"] == "ready"
+
+
+def test_log_lines_name_the_account(front: AccountsDaemonApp,
+                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="oc_bridge")
+    assert _orderchamp(front, "QWNjb3VudDoy", "secret-b") == 200
+    stored = [r for r in caplog.records if "stored" in r.getMessage()]
+    assert stored and all(getattr(r, "account", None) == "shop_b" for r in stored)
+    assert stored[0].getMessage().startswith("[shop_b] webhook ORDER_CONFIRMED")
+    caplog.clear()
+    logging.getLogger("oc_bridge.test").info("outside any account")
+    assert not hasattr(caplog.records[0], "account")
