@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from oc_bridge.errors import ConfigurationError, SettingProblem
 from oc_bridge.settings import OrderchampSettings, Settings, StoreSettings, SyncSettings
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_ACCOUNT",
     "account_names",
     "account_problems",
+    "account_schema",
     "account_settings",
     "account_store_url",
     "each_account",
@@ -66,14 +68,31 @@ def orderchamp_key(settings: Settings) -> str:
     return f"accounts.{settings.account}" if settings.account else "orderchamp"
 
 
+def account_schema(name: str) -> str:
+    """The PostgreSQL schema of account ``name`` when its ledger is derived from a PostgreSQL
+    ``store.url``: ``oc_<name>`` with ``-`` as ``_`` (a plain identifier, never quoted)."""
+    return "oc_" + name.replace("-", "_")
+
+
 def account_store_url(settings: Settings, name: str) -> str:
-    """The ledger of account ``name``: its ``store_url``, else ``store.url`` with the name
-    put before the file suffix (``sqlite:///data/ledger.db`` → ``sqlite:///data/ledger.<name>
-    .db``). A PostgreSQL ledger is never derived (see :func:`account_problems`)."""
+    """The ledger of account ``name``: its ``store_url``, else derived from ``store.url``.
+
+    SQLite: the name before the file suffix (``sqlite:///data/ledger.db`` →
+    ``sqlite:///data/ledger.<name>.db``). PostgreSQL: the same database, with the account's own
+    schema (:func:`account_schema`) as the connection's ``search_path`` (libpq's ``options``
+    parameter); ``oc-bridge --account NAME db upgrade`` creates the schema.
+    """
     explicit = settings.accounts[name].store_url
     if explicit:
         return explicit
     base = settings.store.url
+    if base.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(base)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        options = " ".join([*(v for k, v in query if k == "options"),
+                            f"-csearch_path={account_schema(name)}"])
+        query = [(k, v) for k, v in query if k != "options"] + [("options", options)]
+        return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
     prefix = "sqlite:///"
     if not base.startswith(prefix) or base[len(prefix):] in ("", ":memory:"):
         return base
@@ -152,12 +171,6 @@ def account_problems(settings: Settings) -> list[SettingProblem]:
         problems.append(SettingProblem(
             "sync.routing", "is per account when [accounts.*] tables are configured: "
             "use accounts.<name>.routing"))
-    if settings.store.url.startswith(("postgresql://", "postgres://")):
-        problems.extend(
-            SettingProblem(f"accounts.{name}.store_url",
-                           "must be set when store.url is PostgreSQL (one database per "
-                           "account; it is not derived)")
-            for name, account in sorted(settings.accounts.items()) if not account.store_url)
     ids: dict[str, str] = {}
     ledgers: dict[str, str] = {}
     owners: dict[str, str] = {}

@@ -208,13 +208,15 @@ surprise = 1
     assert "***" in problems["accounts.a.token"]
 
 
-def test_postgresql_ledgers_are_named_per_account(tmp_path: Path) -> None:
-    problems = _problems(tmp_path, """
+def test_postgresql_ledgers_are_a_schema_per_account(tmp_path: Path) -> None:
+    settings = _load(tmp_path, """
 [store]
-url = "postgresql://postgres@127.0.0.1/test"
-[accounts.a]
+url = "postgresql://postgres@127.0.0.1/test?sslmode=disable&options=-cstatement_timeout%3D5000"
+[accounts.shop-nl]
 account_id = "QWNjb3VudDox"
 adapters = ["csv"]
 [adapters.csv]
 """)
-    assert set(problems) == {"accounts.a.store_url"}
+    assert account_store_url(settings, "shop-nl") == (
+        "postgresql://postgres@127.0.0.1/test?sslmode=disable"
+        "&options=-cstatement_timeout%3D5000%20-csearch_path%3Doc_shop_nl")

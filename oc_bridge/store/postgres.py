@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
@@ -141,6 +142,7 @@ def upgrade_schema(url: str, *, target: int | None = None, dry_run: bool = False
 def _upgrade(conn: psycopg.Connection[Any], url: str, goal: int, *,
              dry_run: bool) -> SchemaChange:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+    _create_missing_schema(conn, url)
     conn.execute(postgres_sql.CREATE_SCHEMA_VERSION)
     before = read_schema_version(conn)
     if before > LATEST_VERSION:
@@ -159,6 +161,20 @@ def _upgrade(conn: psycopg.Connection[Any], url: str, goal: int, *,
             log.info("store %s migrated to schema version %d: %s", redact_url(url), version,
                      description)
     return SchemaChange(before, read_schema_version(conn), steps)
+
+
+def _create_missing_schema(conn: psycopg.Connection[Any], url: str) -> None:
+    """Create the schema named first in the connection's ``search_path`` when none of its
+    schemas exists yet: an account's ledger in a shared database lives in its own schema
+    (``options=-csearch_path=oc_<account>`` in its URL, see ``oc_bridge.accounts``)."""
+    if _value(conn.execute("SELECT current_schema() AS present").fetchone(), "present"):
+        return
+    path = _value(conn.execute("SELECT current_setting('search_path') AS path").fetchone(),
+                  "path")
+    first = str(path).split(",")[0].strip().strip('"')
+    if first and not first.startswith("$"):
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(first)))
+        log.info("store %s: created schema %s", redact_url(url), first)
 
 
 class _ThreadState(threading.local):

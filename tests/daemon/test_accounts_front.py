@@ -16,13 +16,14 @@ from oc_bridge.daemon.accounts import AccountsDaemonApp
 from oc_bridge.orderchamp.signatures import sign
 from oc_bridge.runtime import open_runtime
 from oc_bridge.settings import load_settings
+from oc_bridge.store.postgres import upgrade_schema
 
 CONFIG = """
 [orderchamp]
 api_url = "http://127.0.0.1:9/v1/graphql"
 
 [store]
-url = "sqlite:///{root}/ledger.db"
+url = "{store_url}"
 
 [accounts.shop_a]
 account_id = "QWNjb3VudDox"
@@ -50,11 +51,19 @@ webhook_token = "token-of-b"
 """
 
 
-@pytest.fixture
-def front(tmp_path: Path) -> Iterator[AccountsDaemonApp]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def front(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccountsDaemonApp]:
+    """Both accounts' ledgers on SQLite (a file each) or PostgreSQL (a schema each)."""
+    if request.param == "sqlite":
+        store_url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        store_url = str(request.getfixturevalue("pg_database"))
     path = tmp_path / "settings.toml"
-    path.write_text(CONFIG.format(root=tmp_path), encoding="utf-8")
+    path.write_text(CONFIG.format(store_url=store_url), encoding="utf-8")
     settings = load_settings(path, environ={})
+    if request.param == "postgresql":
+        for account in each_account(settings):
+            upgrade_schema(account.store.url)
     runtimes = {account.account or "": open_runtime(account) for account in each_account(settings)}
     app = AccountsDaemonApp(runtimes, owns_runtimes=True)  # not started: nothing is processed
     yield app
