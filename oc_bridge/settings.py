@@ -20,6 +20,7 @@ whose problems carry the dotted key path. Secrets are ``SecretStr`` and never pr
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -48,6 +49,7 @@ from oc_bridge.errors import SettingProblem, SettingsError
 __all__ = [
     "AccountSettings",
     "AdapterSection",
+    "ConsoleSettings",
     "DaemonSettings",
     "LoggingSettings",
     "OrderchampSettings",
@@ -220,6 +222,52 @@ class DaemonSettings(_Section):
     )
 
 
+class ConsoleSettings(_Section):
+    """The operator console the daemon serves under ``/console/`` (see docs/console.md)."""
+
+    enabled: bool = Field(False, description="Serve the operator console under /console/.")
+    user: str = Field("admin", min_length=1, description="User name that logs in with the "
+                      "password (recorded as console:<user> in the activity log).")
+    password_hash: SecretStr | None = Field(
+        None, description="scrypt hash of the console password, as printed by "
+        "`oc-bridge console set-password`; unset disables password log-in.")
+    trusted_header: str | None = Field(
+        None, description="Header a reverse proxy sets to the signed-in user (SSO), e.g. "
+        "X-Forwarded-User; honoured only from console.trusted_proxies.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks (CIDR) of the reverse "
+        "proxies whose trusted_header is believed.")
+    session_secret: SecretStr | None = Field(
+        None, description="Key that signs session cookies; unset: one is generated and kept "
+        "in the ledger (shared by every daemon on that ledger).")
+    session_minutes: int = Field(480, ge=1, description="A session expires this many minutes "
+                                 "after log-in.")
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure (set true when the console is reached over "
+        "HTTPS, e.g. behind a TLS-terminating proxy).")
+    login_attempts: int = Field(5, ge=1, description="Failed log-ins allowed per client "
+                                "address within login_window seconds.")
+    login_attempts_global: int = Field(50, ge=1, description="Failed log-ins allowed from "
+                                       "all clients together within login_window seconds.")
+    login_window: int = Field(300, ge=1, description="Seconds over which failed log-ins count.")
+    chart_days: int = Field(3, ge=1, le=31, description="Days the overview's hourly charts "
+                            "cover.")
+
+    @field_validator("password_hash")
+    @classmethod
+    def _known_hash(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("scrypt$"):
+            raise ValueError("must be a hash printed by `oc-bridge console set-password`")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # ValueError names the bad address
+        return value
+
+
 class LoggingSettings(_Section):
     """Log output of the CLI and daemon."""
 
@@ -302,6 +350,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     adapters: dict[str, AdapterSection] = Field(
         default_factory=dict, description="Fulfilment adapter instances."
     )
@@ -391,7 +440,8 @@ def _problems(exc: ValidationError) -> list[SettingProblem]:
             message = error["msg"]
             if error["type"] not in ("missing",) and "input" in error:
                 shown = error["input"]
-                if isinstance(shown, SecretStr) or "token" in key or "secret" in key:
+                if isinstance(shown, SecretStr) or "token" in key or "secret" in key \
+                        or "password" in key:
                     shown = "***"
                 message += f" (got {shown!r})"
         problems.append(SettingProblem(key, message))

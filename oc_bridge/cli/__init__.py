@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "oc_bridge.cli.parked_cmd",
     "oc_bridge.cli.run_cmd",
     "oc_bridge.cli.webhooks_cmd",
+    "oc_bridge.cli.console_cmd",
     "oc_bridge.cli.adapters_cmd",
     "oc_bridge.cli.new_adapter_cmd",
 )

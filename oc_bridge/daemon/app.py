@@ -22,13 +22,14 @@ from oc_bridge.daemon.orderchamp_webhooks import OrderchampWebhookHandler
 from oc_bridge.daemon.scheduler import Scheduler, default_jobs
 from oc_bridge.daemon.web import Request, Response, Router, StartResponse, WsgiApp
 from oc_bridge.daemon.workers import WorkerPool
-from oc_bridge.engine import SyncEngine
+from oc_bridge.engine import SyncEngine, SyncSummary
 from oc_bridge.plugins.host import require_loaded
 from oc_bridge.runtime import Runtime, open_runtime
 from oc_bridge.settings import Settings, load_settings
 from oc_bridge.store import InboxDelivery
 
 if TYPE_CHECKING:
+    from oc_bridge.console import Console
     from oc_bridge.daemon.accounts import AccountsDaemonApp
 
 __all__ = ["DaemonApp", "DaemonContext", "create_app"]
@@ -52,6 +53,8 @@ class DaemonContext:
         self.engine_lock = threading.RLock()
         self.metrics = metrics
         self.last_reconciled: float | None = None
+        #: What the last successful reconciliation did (shown by the console).
+        self.last_reconcile_summary: SyncSummary | None = None
 
     def mark_reconciled(self) -> None:
         """Record a successful reconciliation (for /readyz and the metric)."""
@@ -86,6 +89,13 @@ class DaemonApp:
             runtime.adapters, {name: settings.adapter_type(name) for name in runtime.adapters},
             self._store, lambda s, e, o: self.metrics.webhooks.labels(s, e, o).inc())
         runtime.host.add_routes(self.router, self.route_context)
+        self.console: Console | None = None
+        if settings.console.enabled:
+            # imported here: the console imports the daemon's web layer
+            from oc_bridge.console import ConsoleServices, mount_console
+
+            self.console = mount_console(self.router, ConsoleServices(
+                runtime, self.ctx, self.metrics, self.readiness))
         self.processor = InboxProcessor(
             runtime.store, self.ctx.engine, self.metrics,
             lease_seconds=settings.daemon.lease_seconds, max_attempts=settings.sync.max_attempts,

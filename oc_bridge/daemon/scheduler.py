@@ -112,6 +112,7 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
         if summary.skipped:  # another process holds job:reconcile; try again next interval
             log.info("reconciliation skipped: %s", "; ".join(summary.skipped))
             return
+        ctx.last_reconcile_summary = summary  # what the console shows
         ctx.mark_reconciled()
         log.info("reconciliation done: %d orders seen, %d exported, %d updated, %d cancelled",
                  summary.orders_seen, summary.exported, summary.updated, summary.cancelled)

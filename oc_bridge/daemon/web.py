@@ -19,9 +19,9 @@ __all__ = ["Request", "Response", "Router", "WsgiApp", "parse_json"]
 
 log = logging.getLogger(__name__)
 
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized",
-            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-            413: "Payload Too Large", 500: "Internal Server Error",
+_REASONS = {200: "OK", 202: "Accepted", 303: "See Other", 400: "Bad Request",
+            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
             503: "Service Unavailable"}
 
 StartResponse = Callable[..., Any]
@@ -65,6 +65,8 @@ class Request:
     body: bytes
     remote: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    #: The raw query string (without ``?``).
+    query: str = ""
 
     def json(self) -> Any:
         """The body parsed as JSON (``ValueError`` when it is not, or nests too deeply)."""
@@ -78,6 +80,8 @@ class Response:
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
+    #: Extra headers (``Set-Cookie``, ``Location``, security headers), sent as given.
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def json(cls, status: int, data: Any) -> Response:
@@ -141,7 +145,8 @@ class WsgiApp:
         headers = _Headers({k[5:].replace("_", "-"): str(v) for k, v in environ.items()
                             if k.startswith("HTTP_")}
                            | {"content-type": str(environ.get("CONTENT_TYPE", ""))})
-        request = Request(method, path, headers, b"", str(environ.get("REMOTE_ADDR", "")))
+        request = Request(method, path, headers, b"", str(environ.get("REMOTE_ADDR", "")),
+                          query=str(environ.get("QUERY_STRING", "")))
         response = self._respond(request, environ)
         if self.on_response is not None:
             try:
@@ -150,7 +155,7 @@ class WsgiApp:
                 log.exception("response observer failed")
         start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", [
             ("Content-Type", response.content_type),
-            ("Content-Length", str(len(response.body)))])
+            ("Content-Length", str(len(response.body))), *response.headers])
         return [response.body]
 
     def _respond(self, request: Request, environ: dict[str, Any]) -> Response:

@@ -156,6 +156,13 @@ class OrderchampClient:
         """The account that owns the token (``type`` is ``SUPPLIER`` for a supplier)."""
         return make(Account, dig(self.execute("Account"), "account"))
 
+    def order_status(self, order_id: str) -> dict[str, Any] | None:
+        """Where one order stands now: ``status``, ``isPaid``, ``estimatedDeliveryAt`` and
+        ``updatedAt`` (five points, the ``OrderStatus`` document); None for an unknown order.
+        The values are Orderchamp's, unconverted (times as ISO text)."""
+        node = dig(self.execute("OrderStatus", {"id": order_id}), "order", allow_null=True)
+        return dict(node) if isinstance(node, dict) else None
+
     def iter_orders(
         self,
         *,

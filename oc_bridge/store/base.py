@@ -384,3 +384,36 @@ class Store(ABC):
     def prune_claims(self, expired_for_seconds: float) -> int:
         """Delete claims that expired more than ``expired_for_seconds`` ago (left by processes
         that died and whose work nobody took over); how many were deleted."""
+
+    # --- read-only views (the operator console) ---------------------------------------------
+
+    @abstractmethod
+    def shipments_for_order(self, order_id: str,
+                            order_number: str | None) -> list[ShipmentRecord]:
+        """Every shipment row of an order (any instance; by id, or by number for a report
+        whose order was not resolved yet), oldest first."""
+
+    @abstractmethod
+    def parked_for_order(self, order_id: str, order_number: str | None) -> list[ParkedItem]:
+        """Parked items (open and resolved) about the order: by id or by order number."""
+
+    @abstractmethod
+    def activity_for_order(self, order_id: str, order_number: str | None) -> list[ActivityEntry]:
+        """The activity lines still kept about the order (by id or number), oldest first."""
+
+    @abstractmethod
+    def states_by_instance(self) -> dict[str, dict[str, dict[str, int]]]:
+        """``instance -> {"exports": {state: n}, "shipments": {state: n}}``."""
+
+    @abstractmethod
+    def throughput_times(self, since: str) -> tuple[list[str], list[str]]:
+        """Times since ``since`` (ISO) of (exports that reached a back end, by when their
+        first step began; shipments marked shipped in Orderchamp), unordered."""
+
+    @abstractmethod
+    def inbox_oldest_open(self) -> str | None:
+        """When the oldest inbox item not yet processed (pending or leased) arrived, or None."""
+
+    @abstractmethod
+    def inbox_last_received(self, source: str) -> dict[str, str]:
+        """``event -> received_at`` of the latest stored delivery per event of ``source``."""

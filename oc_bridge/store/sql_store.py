@@ -25,6 +25,7 @@ from oc_bridge.store.records import (
 from oc_bridge.store.sql_claims import ClaimsMixin
 from oc_bridge.store.sql_extras import LedgerExtrasMixin, Row, utc_now
 from oc_bridge.store.sql_inbox import InboxMixin
+from oc_bridge.store.sql_views import LedgerViewsMixin
 from oc_bridge.store.sql_workflow import WorkflowLedgerMixin
 
 __all__ = ["SqlStore"]
@@ -44,7 +45,8 @@ def _shipment(row: Row) -> ShipmentRecord:
     return ShipmentRecord(**data)
 
 
-class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerExtrasMixin, Store):
+class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, LedgerExtrasMixin,
+               Store):
     """:class:`Store` over SQL statements; see the module docstring for what a backend adds."""
 
     sql: ModuleType

@@ -398,3 +398,26 @@ CLAIM_RELEASE = "DELETE FROM claims WHERE name = :name AND owner = :owner"
 CLAIM_SELECT = "SELECT * FROM claims WHERE name = :name"
 CLAIM_SELECT_ALL = "SELECT * FROM claims ORDER BY name"
 CLAIM_PRUNE = "DELETE FROM claims WHERE expires_at < :before"
+
+# --- read-only views for the operator console --------------------------------------------------
+
+VIEW_SHIPMENT_KEYS_FOR_ORDER = """SELECT instance, shipment_key FROM shipments
+    WHERE order_id = :order_id OR order_number = :order_number
+    ORDER BY created_at, shipment_key"""
+VIEW_PARKED_FOR_ORDER = """SELECT * FROM parked
+    WHERE reference = :order_id OR order_number = :order_number ORDER BY id"""
+VIEW_ACTIVITY_FOR_ORDER = """SELECT * FROM activity
+    WHERE reference = :order_id OR order_number = :order_number ORDER BY id"""
+VIEW_EXPORT_STATES_BY_INSTANCE = """SELECT instance, state, COUNT(*) AS n FROM exports
+    GROUP BY instance, state"""
+VIEW_SHIPMENT_STATES_BY_INSTANCE = """SELECT instance, state, COUNT(*) AS n FROM shipments
+    GROUP BY instance, state"""
+#: Exports that reached a back end (a held revision), by when their first step began.
+VIEW_EXPORT_TIMES = """SELECT created_at AS at FROM exports
+    WHERE revision IS NOT NULL AND created_at >= :since"""
+VIEW_SHIPPED_TIMES = """SELECT ship_done_at AS at FROM shipments
+    WHERE ship_done_at IS NOT NULL AND ship_done_at >= :since"""
+VIEW_INBOX_OLDEST_OPEN = """SELECT MIN(received_at) AS oldest FROM inbox
+    WHERE state IN ('pending', 'leased')"""
+VIEW_INBOX_LAST_BY_EVENT = """SELECT event, MAX(received_at) AS last FROM inbox
+    WHERE source = :source GROUP BY event"""

@@ -170,6 +170,7 @@ def test_client_prediction_matches_the_sandbox_charge_on_every_operation(
     call("OrderProductsPage", {"id": order_id, "first": 2})
     call("OrderLean", {"id": order_id, "productsFirst": 2})  # fewer lines than the order has
     call("OrderSize", {"id": order_id})
+    call("OrderStatus", {"id": order_id})
     paged = call("OrderLeanPaged", {"id": order_id, "productsFirst": 1})["order"]["products"]
     call("OrderLinesPage", {"id": order_id, "first": 2, "after": paged["pageInfo"]["endCursor"]})
     call("OrderInvoices", {"id": order_id, "first": 5})
