@@ -43,10 +43,10 @@ DEFAULT_ACCOUNT = "default"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 #: ``[orderchamp]`` keys an account table may set for itself.
-_ORDERCHAMP_KEYS = ("api_url", "token", "webhook_secret", "account_id", "bucket_size",
-                    "restore_rate", "max_attempts")
+_ORDERCHAMP_KEYS = ("api_url", "token", "webhook_secret", "webhook_secret_previous",
+                    "account_id", "bucket_size", "restore_rate", "max_attempts")
 #: ``[orderchamp]`` keys that belong to one account and so must not be shared defaults.
-_PER_ACCOUNT_KEYS = ("token", "webhook_secret", "account_id")
+_PER_ACCOUNT_KEYS = ("token", "webhook_secret", "webhook_secret_previous", "account_id")
 
 
 def has_accounts(settings: Settings) -> bool:

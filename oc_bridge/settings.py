@@ -34,6 +34,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import (
@@ -95,6 +96,10 @@ class OrderchampSettings(_Section):
     webhook_secret: SecretStr | None = Field(
         None, description="Shared secret that signs webhook deliveries (HMAC-SHA256)."
     )
+    webhook_secret_previous: SecretStr | None = Field(
+        None, description="The webhook secret being retired: deliveries signed with it are "
+        "still accepted while it is set (rotation without downtime); remove it afterwards."
+    )
     account_id: str | None = Field(
         None, description="Expected X-Orderchamp-Account-Id on webhooks; unset accepts any."
     )
@@ -112,7 +117,7 @@ class OrderchampSettings(_Section):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
-    @field_validator("token", "webhook_secret")
+    @field_validator("token", "webhook_secret", "webhook_secret_previous")
     @classmethod
     def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
         # An empty secret is never meant: it would be sent to the API (token) or make every
@@ -120,6 +125,21 @@ class OrderchampSettings(_Section):
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty; set it or leave the key out")
         return value
+
+    @field_validator("webhook_secret_previous")
+    @classmethod
+    def _previous_needs_current(cls, value: SecretStr | None,
+                                info: ValidationInfo) -> SecretStr | None:
+        if value is not None and info.data.get("webhook_secret") is None:
+            raise ValueError("is the secret being retired: set orderchamp.webhook_secret (the "
+                             "new one) as well")
+        return value
+
+    def webhook_secrets(self) -> list[str]:
+        """The secrets a webhook delivery may be signed with: the current one first, then the
+        one being retired (empty when webhooks are not configured)."""
+        return [s.get_secret_value() for s in (self.webhook_secret, self.webhook_secret_previous)
+                if s is not None]
 
 
 class StoreSettings(_Section):
@@ -300,6 +320,8 @@ class AccountSettings(_Section):
     token: SecretStr | None = Field(None, description="This account's private API token.")
     webhook_secret: SecretStr | None = Field(
         None, description="This account's webhook signing secret (HMAC-SHA256).")
+    webhook_secret_previous: SecretStr | None = Field(
+        None, description="This account's webhook secret being retired, accepted while set.")
     api_url: str | None = Field(None, description="GraphQL endpoint; default orderchamp.api_url.")
     bucket_size: int | None = Field(
         None, gt=0, description="Rate-limit bucket in points; default orderchamp.bucket_size.")
@@ -323,10 +345,19 @@ class AccountSettings(_Section):
     def _http_url(cls, value: str | None) -> str | None:
         return value if value is None else OrderchampSettings._http_url(value)
 
-    @field_validator("token", "webhook_secret")
+    @field_validator("token", "webhook_secret", "webhook_secret_previous")
     @classmethod
     def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
         return OrderchampSettings._not_blank(value)
+
+    @field_validator("webhook_secret_previous")
+    @classmethod
+    def _previous_needs_current(cls, value: SecretStr | None,
+                                info: ValidationInfo) -> SecretStr | None:
+        if value is not None and info.data.get("webhook_secret") is None:
+            raise ValueError("is the secret being retired: set webhook_secret (the new one) "
+                             "in the same table as well")
+        return value
 
     @field_validator("store_url")
     @classmethod

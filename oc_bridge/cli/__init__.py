@@ -97,8 +97,9 @@ def _configure_logging(args: argparse.Namespace, env: CliEnv) -> None:
     try:
         settings = env.full_settings()
         level, fmt = settings.logging.level, settings.logging.format
-        pairs = [(settings.orderchamp.token, settings.orderchamp.webhook_secret)]
-        pairs += [(account.token, account.webhook_secret)
+        pairs = [(settings.orderchamp.token, settings.orderchamp.webhook_secret,
+                  settings.orderchamp.webhook_secret_previous)]
+        pairs += [(account.token, account.webhook_secret, account.webhook_secret_previous)
                   for account in settings.accounts.values()]
         secrets += [secret.get_secret_value() for pair in pairs for secret in pair
                     if secret is not None]

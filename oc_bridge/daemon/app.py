@@ -76,9 +76,8 @@ class DaemonApp:
         # A short settle delay lets a burst of events for one order gather into one group.
         self.writer = InboxWriter(runtime.store, settle_seconds=SETTLE_SECONDS)
         self.router = Router()
-        secret = settings.orderchamp.webhook_secret
         self.router.add("POST", ORDERCHAMP_PATH, OrderchampWebhookHandler(
-            secret=secret.get_secret_value() if secret else None,
+            secrets=settings.orderchamp.webhook_secrets(),
             account_id=settings.orderchamp.account_id, store_delivery=self._store,
             metrics=self.metrics))
         self.router.add("GET", "/healthz", lambda _r: Response.json(200, {"status": "alive"}))

@@ -2,7 +2,10 @@
 
 Checks, in this order: a body over the limit → 413 (done by :mod:`oc_bridge.daemon.web` before
 reading it); missing or wrong ``X-Orderchamp-Signature`` (hex HMAC-SHA256 of the raw bytes,
-constant time; non-ASCII text never matches) → 401, nothing stored; ``X-Orderchamp-Account-Id``
+constant time; non-ASCII text never matches; during a secret rotation either
+``webhook_secret`` or ``webhook_secret_previous`` (of ``[orderchamp]`` or the account) may have
+signed it) →
+401, nothing stored; ``X-Orderchamp-Account-Id``
 other than the configured ``orderchamp.account_id`` → 403; not JSON (or nested too deeply to
 parse) or no plausible order/invoice id → 400; an unknown event → 202, ignored; otherwise the
 delivery is stored in the inbox and committed, then 200. Identical deliveries (same event and
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from oc_bridge.daemon.intake import IntakeError
@@ -68,10 +71,11 @@ def _ids(event: str, payload: Any) -> tuple[str | None, str | None]:
 class OrderchampWebhookHandler:
     """The route handler; ``store_delivery`` stores durably (group commit) and says if new."""
 
-    def __init__(self, *, secret: str | None, account_id: str | None,
+    def __init__(self, *, secrets: Sequence[str], account_id: str | None,
                  store_delivery: Callable[[InboxDelivery], bool],
                  metrics: DaemonMetrics) -> None:
-        self.secret = secret
+        # The current secret first, then the one being retired (rotation window).
+        self.secrets = [s for s in secrets if s]
         self.account_id = account_id
         self.store_delivery = store_delivery
         self.metrics = metrics
@@ -82,12 +86,17 @@ class OrderchampWebhookHandler:
     def __call__(self, request: Request) -> Response:
         event = (request.headers.get(EVENT_HEADER) or "").strip().upper()
         label = event if event in KNOWN_EVENTS else "other"
-        if not self.secret or not verify(request.body, request.headers.get(SIGNATURE_HEADER),
-                                         self.secret):
+        signature = request.headers.get(SIGNATURE_HEADER)
+        matched = next((n for n, secret in enumerate(self.secrets)
+                        if verify(request.body, signature, secret)), None)
+        if matched is None:
             self._count(label, "bad_signature")
             log.warning("webhook %s from %s refused: missing or wrong signature",
                         event or "(no event)", request.remote)
             return Response.json(401, {"error": "invalid signature"})
+        if matched > 0:
+            log.info("webhook %s verified with the previous secret (webhook_secret_previous); "
+                     "remove it once Orderchamp signs with the new one", event or "(no event)")
         if self.account_id and request.headers.get(ACCOUNT_HEADER) != self.account_id:
             self._count(label, "wrong_account")
             log.warning("webhook %s refused: account id does not match orderchamp.account_id",
