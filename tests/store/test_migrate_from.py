@@ -8,65 +8,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from ledger_fill import fill_ledger
 
-from oc_bridge.canonical import InvoiceDocument
 from oc_bridge.errors import ConfigurationError
 from oc_bridge.store import (
-    ORDERCHAMP_SOURCE,
-    ExportOperation,
-    ExportState,
-    InboxDelivery,
-    OrderSeen,
     ParkedKind,
-    ShortLine,
     SqliteStore,
-    Store,
-    body_digest,
     open_store,
 )
 from oc_bridge.store.postgres import read_schema_version
 from oc_bridge.store.schema import LATEST_VERSION
 from oc_bridge.store.transfer import migrate_from_sqlite
-
-
-def fill_ledger(store: Store, orders: int = 30) -> None:
-    """Rows in every table of the ledger, through the store's own methods."""
-    for n in range(orders):
-        oid = f"o{n}"
-        store.record_order(OrderSeen(order_id=oid, number=f"OC-{n}", status="CONFIRMED",
-                                     updated_at="2026-01-01T00:00:00+00:00", digest=f"d{n}",
-                                     is_confirmed=True, is_cancelled=n % 7 == 0))
-        store.begin_export("csv", oid, order_number=f"OC-{n}", state=ExportState.SUBMITTING,
-                           operation=ExportOperation.SUBMIT, revision=1, digest=f"d{n}",
-                           fingerprint='{"fields": {}, "lines": {}}')
-        if n % 3:
-            store.finish_export("csv", oid, state=ExportState.EXPORTED, external_id=f"f{n}")
-        else:
-            store.fail_export("csv", oid, order_number=f"OC-{n}",
-                              operation=ExportOperation.SUBMIT, error="no SKU 'X%'", park=True,
-                              sent=False)
-            store.park(ParkedKind.ORDER, oid, instance="csv", reason="mapping: no SKU",
-                       order_number=f"OC-{n}", payload='{"a": 1}')
-        store.receive_shipment("csv", f"k{n}", report_json='{"carrier": "PostNL"}',
-                               order_id=oid, order_number=f"OC-{n}")
-        if n % 2:
-            store.begin_shipment_create("csv", f"k{n}", order_id=oid, order_number=f"OC-{n}",
-                                        lines=[("l1", 2)])
-            store.record_shipment_created("csv", f"k{n}", f"S{n}")
-        body = f'{{"order": "{oid}"}}'
-        store.inbox_add([InboxDelivery(source=ORDERCHAMP_SOURCE, event="orders/update",
-                                       body=body, digest=body_digest(body.encode()),
-                                       order_id=oid, group_key=oid)])
-    store.resolve_parked(1, "fixed by hand")
-    store.set_cursor("orders", "2026-01-01T00:00:00+00:00")
-    store.record_stock_pushed({"SKU-1": 4, "SKU-2": 0})
-    store.record_stock_rejected({"SKU-3": (2, "unknown SKU")})
-    invoice = InvoiceDocument(invoice_id="I1", order_ref="o1", number="INV-1")
-    store.record_invoice(invoice)
-    store.record_invoice_delivered("csv", invoice)
-    store.set_awaiting_stock("o2", "OC-2", [ShortLine(sku="SKU-2", needed=3, available=0)])
-    store.record_delivery_date("o1", "csv", "2026-02-01", order_number="OC-1")
-    store.claim("job:reconcile:csv", "host:1:abc", lease_seconds=60)
 
 
 def _tables(path: Path) -> list[str]:
