@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from oc_bridge.accounts import each_account, has_accounts
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.errors import ConfigurationError
 from oc_bridge.store import is_postgres_url
@@ -30,7 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Look after the ledger database (store.url). A PostgreSQL ledger is never "
         "changed by a starting bridge: run `oc-bridge db upgrade` after installing a new "
         "version (every replica refuses to start until then). A SQLite ledger migrates itself "
-        "when opened; `db upgrade` does it now.",
+        "when opened; `db upgrade` does it now. With several [accounts.*], `status` and "
+        "`upgrade` cover every account's ledger unless --account NAME picks one; "
+        "`migrate-from` needs --account NAME.",
     )
     commands = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
     db.set_defaults(handler=lambda _args, env: _usage(db, env))
@@ -98,36 +101,65 @@ def _print_status(status: SchemaStatus, env: CliEnv) -> None:
         env.out(f"pending   {version}: {description}")
 
 
+def _ledgers(env: CliEnv) -> list[tuple[str | None, str]]:
+    """(account name or None, store URL) of every ledger the command covers: the chosen
+    account's, or with several accounts and no ``--account`` each account's."""
+    if env.account is None and has_accounts(env.full_settings()):
+        return [(a.account, a.store.url) for a in each_account(env.full_settings())]
+    return [(None, env.settings().store.url)]
+
+
+def _per_account(results: list[tuple[str | None, Any]]) -> Any:
+    if len(results) == 1 and results[0][0] is None:
+        return results[0][1]
+    return {"accounts": {name: data for name, data in results}}
+
+
 def run_status(args: argparse.Namespace, env: CliEnv) -> int:
-    """Print the schema status; exit 0 when usable as is, else 2."""
-    status = schema_status(env.settings().store.url)
+    """Print the schema status; exit 0 when every ledger is usable as is, else 2."""
+    statuses = [(name, schema_status(url)) for name, url in _ledgers(env)]
     if args.json:
-        env.out(json.dumps(_status_json(status), indent=2))
+        env.out(json.dumps(_per_account([(n, _status_json(s)) for n, s in statuses]),
+                           indent=2))
     else:
-        _print_status(status, env)
-    return ExitCode.OK if status.usable else ExitCode.CONFIG
+        for index, (name, status) in enumerate(statuses):
+            if name is not None:
+                env.out(("\n" if index else "") + f"== account {name}")
+            _print_status(status, env)
+    return ExitCode.OK if all(s.usable for _, s in statuses) else ExitCode.CONFIG
 
 
 def run_upgrade(args: argparse.Namespace, env: CliEnv) -> int:
-    """Apply (or with --dry-run list) pending migrations; exit 0."""
-    before, after = upgrade(env.settings().store.url, dry_run=args.dry_run)
-    applied = [] if args.dry_run else list(before.pending)
+    """Apply (or with --dry-run list) pending migrations of every covered ledger; exit 0."""
+    results = []
+    for index, (name, url) in enumerate(_ledgers(env)):
+        before, after = upgrade(url, dry_run=args.dry_run)
+        results.append((name, before, after))
+        if not args.json:
+            if name is not None:
+                env.out(("\n" if index else "") + f"== account {name}")
+            _print_upgrade(before, after, env, dry_run=args.dry_run)
     if args.json:
-        env.out(json.dumps({"dry_run": args.dry_run, "before": _status_json(before),
-                            "after": _status_json(after),
-                            "applied": [{"version": v, "description": d} for v, d in applied]},
-                           indent=2))
-        return ExitCode.OK
+        env.out(json.dumps(_per_account([(name, {
+            "dry_run": args.dry_run, "before": _status_json(before),
+            "after": _status_json(after),
+            "applied": [] if args.dry_run else [{"version": v, "description": d}
+                                                for v, d in before.pending]})
+            for name, before, after in results]), indent=2))
+    return ExitCode.OK
+
+
+def _print_upgrade(before: SchemaStatus, after: SchemaStatus, env: CliEnv, *,
+                   dry_run: bool) -> None:
     if not before.pending:
         env.out(f"{before.store}: schema version {before.version} is up to date")
-        return ExitCode.OK
-    verb = "would apply" if args.dry_run else "applied"
+        return
+    verb = "would apply" if dry_run else "applied"
     for version, description in before.pending:
         env.out(f"{verb} {version}: {description}")
     env.out(f"{before.store}: schema version {before.version} -> "
-            f"{before.latest if args.dry_run else after.version}"
-            + (" (dry run: nothing changed)" if args.dry_run else ""))
-    return ExitCode.OK
+            f"{before.latest if dry_run else after.version}"
+            + (" (dry run: nothing changed)" if dry_run else ""))
 
 
 def run_migrate_from(args: argparse.Namespace, env: CliEnv) -> int:

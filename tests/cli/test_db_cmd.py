@@ -85,3 +85,41 @@ def test_migrate_from_needs_a_postgres_target(tmp_path: Path) -> None:
     code, _, err = run(["db", "migrate-from", f"sqlite:///{tmp_path / 'a.db'}"],
                        f"sqlite:///{tmp_path / 'b.db'}")
     assert code == ExitCode.CONFIG and "postgresql://" in err
+
+
+def test_every_account_ledger_without_account(tmp_path: Path) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text(f"""
+[store]
+url = "sqlite:///{tmp_path / 'ledger.db'}"
+
+[adapters.csv_nl]
+type = "csv"
+outbound_dir = "{tmp_path / 'nl'}"
+inbound_dir = "{tmp_path / 'nl-in'}"
+
+[adapters.csv_be]
+type = "csv"
+outbound_dir = "{tmp_path / 'be'}"
+inbound_dir = "{tmp_path / 'be-in'}"
+
+[accounts.nl]
+account_id = "QWNjb3VudDox"
+token = "t1"
+adapters = ["csv_nl"]
+
+[accounts.be]
+account_id = "QWNjb3VudDoy"
+token = "t2"
+adapters = ["csv_be"]
+""", encoding="utf-8")
+    env = CliEnv(stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    code = main(["--config", str(config), "db", "upgrade", "--json"], env=env)
+    assert code == ExitCode.OK, env.stderr.getvalue()  # type: ignore[attr-defined]
+    report = json.loads(env.stdout.getvalue())  # type: ignore[attr-defined]
+    assert sorted(report["accounts"]) == ["be", "nl"]
+    assert (tmp_path / "ledger.nl.db").is_file() and (tmp_path / "ledger.be.db").is_file()
+    env = CliEnv(stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert main(["--config", str(config), "--account", "nl", "db", "status", "--json"],
+                env=env) == ExitCode.OK
+    assert json.loads(env.stdout.getvalue())["version"] == LATEST_VERSION  # type: ignore[attr-defined]

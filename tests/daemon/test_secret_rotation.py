@@ -71,3 +71,17 @@ def test_a_previous_secret_alone_is_a_configuration_problem() -> None:
     settings = load_settings(None, environ={}, overrides={
         "orderchamp": {"token": "t", "webhook_secret": "new", "webhook_secret_previous": "old"}})
     assert settings.orderchamp.webhook_secrets() == ["new", "old"]
+
+
+def test_each_account_has_its_own_previous_secret() -> None:
+    from oc_bridge.accounts import account_settings
+
+    adapters = {"csv": {"outbound_dir": "/tmp/out", "inbound_dir": "/tmp/in"}}
+    account = {"account_id": "QWNjb3VudDox", "token": "t", "adapters": ["csv"]}
+    settings = load_settings(None, environ={}, overrides={"adapters": adapters, "accounts": {
+        "nl": {**account, "webhook_secret": "new", "webhook_secret_previous": "old"}}})
+    assert account_settings(settings, "nl").orderchamp.webhook_secrets() == ["new", "old"]
+    with pytest.raises(SettingsError, match=r"orderchamp\.webhook_secret_previous: is per "):
+        load_settings(None, environ={}, overrides={
+            "orderchamp": {"webhook_secret": "x", "webhook_secret_previous": "y"},
+            "adapters": adapters, "accounts": {"nl": account}})
