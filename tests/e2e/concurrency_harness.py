@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,8 @@ class Scenario:
     #: Shipments an order had in the sandbox's data before the bridge shipped anything of it.
     _before: Counter[str] = field(default_factory=Counter)
     _files: int = 0
+    #: The port of each daemon process, by pid.
+    _ports: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -128,13 +131,29 @@ workers = 1
         self.figures.processes += 1
         # A daemon reconciles once at start-up and pulls shipments every second.
         sets = ["--set", "sync.reconcile_interval=3600", "--set", "sync.shipments_interval=1"]
-        if args[0] == "run":
-            sets += ["--set", f"daemon.port={_free_port()}"]
-        return subprocess.Popen(
+        port = _free_port() if args[0] == "run" else None
+        if port is not None:
+            sets += ["--set", f"daemon.port={port}"]
+        process = subprocess.Popen(
             [sys.executable, "-m", "oc_bridge", "--config", str(self.bridge.config), *sets,
              *args],
             cwd=self.root, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
+        if port is not None:
+            self._ports[process.pid] = port
+        return process
+
+    def _wait_listening(self, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+        """Until the daemon answers /healthz (or ends): a SIGTERM before its handler is in
+        place would end it by the signal, which says nothing about the bridge."""
+        url = f"http://127.0.0.1:{self._ports[process.pid]}/healthz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
 
     def export_once(self) -> None:
         """The first export, alone (the issue's set-up: export once, then drop files)."""
@@ -163,6 +182,7 @@ workers = 1
         self._settle()
         for name, process in running:
             if name == "run":
+                self._wait_listening(process)
                 process.send_signal(signal.SIGTERM)
                 self._finish(process, f"round {self.figures.rounds} run", timeout=30)
         self.figures.wall_seconds += time.monotonic() - began
