@@ -85,7 +85,21 @@ def build_parser(env: CliEnv | None = None) -> argparse.ArgumentParser:
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
     _add_plugin_commands(subparsers, env)
+    for command in subparsers.choices.values():
+        _add_account_option(command)
     return parser
+
+
+def _add_account_option(parser: argparse.ArgumentParser) -> None:
+    """``--account NAME`` after the command too (``oc-bridge sync --account shop_nl``), on
+    every command and subcommand; it never overrides a global ``--account`` it does not set."""
+    if "--account" not in parser._option_string_actions:
+        parser.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS,
+                            help="the [accounts.NAME] to work on (same as the global option)")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_account_option(sub)
 
 
 def _add_plugin_commands(subparsers: argparse._SubParsersAction, env: CliEnv | None) -> None:

@@ -274,7 +274,8 @@ def test_cli_account_option(installation: Installation) -> None:
     assert unknown.returncode == 2
     assert "no account 'nope'" in unknown.stderr
     # the chosen account syncs with its own token (the sandboxes accept only their own)
-    synced = installation.cli("--account", "shop_b", "sync", "--json")
+    # (--account is a global option, and also accepted after the command)
+    synced = installation.cli("sync", "--json", "--account", "shop_b")
     assert synced.returncode == 0, synced.stderr
     assert set(installation.exported("shop_b")) == set(created)
     assert not installation.outbound("shop_a").exists() or installation.order_files("shop_a") == 0

@@ -13,6 +13,7 @@ from wsgi_client import call, call_json
 
 from oc_bridge.accounts import each_account
 from oc_bridge.daemon.accounts import AccountsDaemonApp
+from oc_bridge.daemon.app import create_app
 from oc_bridge.orderchamp.signatures import sign
 from oc_bridge.runtime import open_runtime
 from oc_bridge.settings import load_settings
@@ -145,3 +146,18 @@ def test_log_lines_name_the_account(front: AccountsDaemonApp,
     caplog.clear()
     logging.getLogger("oc_bridge.test").info("outside any account")
     assert not hasattr(caplog.records[0], "account")
+
+
+def test_create_app_serves_every_account(tmp_path: Path) -> None:
+    """The WSGI factory (gunicorn) gives the front for settings with [accounts.*]."""
+    path = tmp_path / "settings.toml"
+    path.write_text(CONFIG.format(store_url=f"sqlite:///{tmp_path / 'ledger.db'}"),
+                    encoding="utf-8")
+    app = create_app(load_settings(path, environ={}), start=False)
+    try:
+        assert isinstance(app, AccountsDaemonApp)
+        assert sorted(app.apps) == ["shop_a", "shop_b"]
+        assert _orderchamp(app, "QWNjb3VudDox", "secret-a") == 200
+        assert (_pending(app, "shop_a"), _pending(app, "shop_b")) == (1, 0)
+    finally:
+        app.stop(1.0)
