@@ -293,6 +293,9 @@ def test_cli_account_option(installation: Installation) -> None:
     assert data["store"]["url"].endswith("ledger.shop_a.db")
     assert list(data["adapters"]) == ["csv_shop_a"]
     assert installation.cli("config", "check").returncode == 0
+    whole = json.loads(installation.cli("config", "show", "--json").stdout)
+    assert {a["token"] for a in whole["accounts"].values()} == {"**********"}
+    assert "token-a" not in installation.cli("config", "show").stdout
 
 
 def test_doctor_checks_each_account_token_against_its_account_id(
