@@ -31,6 +31,8 @@ account_id = "QWNjb3VudDox"
 token = "token-a"
 webhook_secret = "secret-a"
 adapters = ["ss_a"]
+bucket_size = 40
+restore_rate = 2.0
 
 [accounts.shop_b]
 account_id = "QWNjb3VudDoy"
@@ -161,3 +163,18 @@ def test_create_app_serves_every_account(tmp_path: Path) -> None:
         assert (_pending(app, "shop_a"), _pending(app, "shop_b")) == (1, 0)
     finally:
         app.stop(1.0)
+
+
+def test_each_account_has_its_own_client_budget_engine_and_workers(
+        front: AccountsDaemonApp) -> None:
+    """What keeps a throttled account from slowing another: nothing on the way is shared."""
+    a, b = front.apps["shop_a"], front.apps["shop_b"]
+    assert a.runtime.client.bucket is not None and b.runtime.client.bucket is not None
+    assert (a.runtime.client.bucket.capacity, a.runtime.client.bucket.restore_rate) == (40, 2)
+    assert (b.runtime.client.bucket.capacity, b.runtime.client.bucket.restore_rate) == (1000, 50)
+    assert a.runtime.client is not b.runtime.client
+    assert a.runtime.store is not b.runtime.store
+    assert a.ctx.engine_lock is not b.ctx.engine_lock
+    assert a.workers is not b.workers and a.processor is not b.processor
+    assert {job.name for job in a.jobs} == {job.name for job in b.jobs}
+    assert not {id(job) for job in a.jobs} & {id(job) for job in b.jobs}
