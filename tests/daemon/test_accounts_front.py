@@ -178,3 +178,26 @@ def test_each_account_has_its_own_client_budget_engine_and_workers(
     assert a.workers is not b.workers and a.processor is not b.processor
     assert {job.name for job in a.jobs} == {job.name for job in b.jobs}
     assert not {id(job) for job in a.jobs} & {id(job) for job in b.jobs}
+
+
+def test_the_console_is_not_passed_off_as_every_account(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(CONFIG.format(store_url=f"sqlite:///{tmp_path / 'ledger.db'}")
+                    + "\n[console]\nenabled = true\n", encoding="utf-8")
+    settings = load_settings(path, environ={})
+    app = AccountsDaemonApp({a.account or "": open_runtime(a) for a in each_account(settings)},
+                            owns_runtimes=True)
+    try:
+        for route in ("/console", "/console/", "/console/parked", "/console/login"):
+            status, body = call(app, "GET", route)
+            assert status == 404
+            assert b"--account NAME run" in body
+        # one account narrowed out of several (oc-bridge --account shop_a run) has its console
+        single = AccountsDaemonApp({"shop_a": open_runtime(next(each_account(settings)))},
+                                   owns_runtimes=True)
+        try:
+            assert call(single, "GET", "/console/login")[0] == 200
+        finally:
+            single.stop(1.0)
+    finally:
+        app.stop(1.0)
