@@ -76,10 +76,20 @@ def redact_url(url: str) -> str:
 
 @contextmanager
 def translate_errors(where: str) -> Iterator[None]:
-    """Lost connections, an unreachable or restarting server, serialisation failures and
-    deadlocks become ``TransientError`` (the same work succeeds when tried again)."""
+    """Lost connections, an unreachable or restarting server, serialisation failures,
+    deadlocks, and a unique key another transaction inserted first become ``TransientError``
+    (the same work succeeds when tried again).
+
+    The last one is the price of READ COMMITTED: SQLite serialises writers, so its
+    look-then-insert steps (``begin_export``, ``park``, ``receive_shipment``) never race; here
+    two transactions may both look, find nothing, and insert, and the second insert waits and
+    then fails on the key. Tried again, the step finds the row and updates it."""
     try:
         yield
+    except psycopg.errors.UniqueViolation as exc:
+        raise TransientError(f"store {where}: another transaction wrote the same row first "
+                             f"({exc.diag.constraint_name or 'unique key'}); try again") \
+            from exc
     except (PoolTimeout, PoolClosed) as exc:
         raise TransientError(f"store {where}: no database connection: {exc}") from exc
     except psycopg.OperationalError as exc:

@@ -160,3 +160,57 @@ def test_redact_url() -> None:
     assert redact_url("postgresql://u:pw@h:5/db?sslmode=require") == \
         "postgresql://u:***@h:5/db?sslmode=require"
     assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def _waiting_on_a_lock(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+                            "current_database() AND wait_event_type = 'Lock'").fetchone()
+        return bool(row and row[0])
+
+
+def test_a_row_inserted_first_by_another_transaction_is_transient(pg_store_url: str) -> None:
+    """Both look, find nothing, insert: the second insert waits for the first transaction and
+    then fails on the key. That is a TransientError (tried again, it finds the row)."""
+    from oc_bridge.store import ExportOperation, ExportState
+
+    def begin(store: PostgresStore) -> None:
+        store.begin_export("csv", "o1", order_number="OC-1", state=ExportState.SUBMITTING,
+                           operation=ExportOperation.SUBMIT, revision=1, digest="d",
+                           fingerprint=None)
+
+    with PostgresStore(pg_store_url) as first, PostgresStore(pg_store_url) as second:
+        inserted, finished = threading.Event(), threading.Event()
+        outcome: list[BaseException | None] = []
+
+        def holder() -> None:
+            with first.transaction():
+                begin(first)
+                inserted.set()
+                finished.wait(30)
+
+        def racer() -> None:
+            try:
+                begin(second)
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        hold = threading.Thread(target=holder)
+        hold.start()
+        assert inserted.wait(30)
+        race = threading.Thread(target=racer)
+        race.start()
+        deadline = threading.Event()
+        for _ in range(300):  # until the racer's insert waits on the holder's row
+            if _waiting_on_a_lock(pg_store_url):
+                break
+            deadline.wait(0.1)
+        finished.set()
+        hold.join()
+        race.join()
+        assert len(outcome) == 1 and isinstance(outcome[0], TransientError), outcome
+        assert "wrote the same row first" in str(outcome[0])
+        begin(second)  # tried again: finds the row, updates it
+        record = second.get_export("csv", "o1")
+        assert record is not None and record.state == ExportState.SUBMITTING
