@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ INBOX_LEASE_LOCK = 0x0CB_0002
 CONNECT_TIMEOUT = 10.0
 #: Connections per process: the daemon's workers and webhook threads each hold at most one.
 POOL_SIZE = 16
+#: A pooled connection idle at least this long is checked (one round trip) before it is
+#: handed out, so one broken by a server restart is replaced instead of failing a step;
+#: one in steady use is handed out unchecked (the check would double the cost of a read).
+IDLE_CHECK_SECONDS = 2.0
 
 
 def redact_url(url: str) -> str:
@@ -207,11 +212,12 @@ class PostgresStore(SqlStore):
         self.url = url
         self.display_url = redact_url(url)
         self._local = _ThreadState()
+        self._last_used: dict[int, float] = {}  # id(connection) -> monotonic time given back
         self._pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
             url, min_size=1, max_size=max(1, pool_size), open=False, timeout=connect_timeout,
             kwargs={"autocommit": True, "row_factory": dict_row,
                     "connect_timeout": max(1, int(connect_timeout))},
-            check=ConnectionPool.check_connection, name="oc-bridge-store",
+            check=self._check_idle, name="oc-bridge-store",
         )
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
@@ -256,7 +262,7 @@ class PostgresStore(SqlStore):
             finally:
                 state.depth -= 1
             return
-        with translate_errors(self.display_url), self._pool.connection() as conn:
+        with translate_errors(self.display_url), self._borrow() as conn:
             state.conn, state.depth = conn, 1
             try:
                 with conn.transaction():
@@ -267,12 +273,24 @@ class PostgresStore(SqlStore):
                 state.conn, state.depth = None, 0
 
     @contextmanager
+    def _borrow(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        with self._pool.connection() as conn:
+            try:
+                yield conn
+            finally:
+                self._last_used[id(conn)] = time.monotonic()
+
+    def _check_idle(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        if time.monotonic() - self._last_used.get(id(conn), 0.0) >= IDLE_CHECK_SECONDS:
+            ConnectionPool.check_connection(conn)
+
+    @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         """This thread's transaction connection, else one borrowed for a single statement."""
         if self._local.conn is not None:
             yield self._local.conn
             return
-        with self._pool.connection() as conn:
+        with self._borrow() as conn:
             yield conn
 
     def _execute(self, statement: str, params: Mapping[str, Any] | None = None) -> int:

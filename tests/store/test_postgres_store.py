@@ -214,3 +214,28 @@ def test_a_row_inserted_first_by_another_transaction_is_transient(pg_store_url: 
         begin(second)  # tried again: finds the row, updates it
         record = second.get_export("csv", "o1")
         assert record is not None and record.state == ExportState.SUBMITTING
+
+
+def _terminate_sessions(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                             "datname = current_database() AND pid <> pg_backend_pid()")
+        return len(rows.fetchall())
+
+
+def test_an_idle_connection_broken_by_a_restart_is_replaced(
+        pg_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import oc_bridge.store.postgres as postgres
+
+    with PostgresStore(pg_store_url, pool_size=1) as store:
+        store.set_cursor("c", "1")
+        monkeypatch.setattr(postgres, "IDLE_CHECK_SECONDS", 0.0)  # every connection is "idle"
+        assert _terminate_sessions(pg_store_url) >= 1  # what a server restart does
+        assert store.get_cursor("c") == "1"  # checked, found broken, replaced: no error
+        # a connection in steady use is handed out unchecked: the broken one fails the step
+        # (transient), and the next one works
+        monkeypatch.setattr(postgres, "IDLE_CHECK_SECONDS", 3600.0)
+        assert _terminate_sessions(pg_store_url) >= 1
+        with pytest.raises(TransientError):
+            store.get_cursor("c")
+        assert store.get_cursor("c") == "1"
