@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote
 
@@ -58,6 +58,7 @@ ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("POST", f"{PREFIX}/login", "login", public=True),
     ConsoleRoute("GET", f"{PREFIX}/static/<name>", "static", public=True),
     ConsoleRoute("POST", f"{PREFIX}/logout", "logout"),
+    ConsoleRoute("POST", f"{PREFIX}/account", "switch_account"),
     ConsoleRoute("GET", PREFIX, "overview"),
     ConsoleRoute("GET", f"{PREFIX}/", "overview"),
     ConsoleRoute("GET", f"{PREFIX}/parked", "parked"),
@@ -97,6 +98,16 @@ class ConsoleRequest:
         """The CSRF token for forms on the page being rendered."""
         return self.console.sessions.csrf(self.session)
 
+    @property
+    def account(self) -> str:
+        """The account this request looks at: the one chosen (cookie), else the first."""
+        return self.console.account_of(self.http)
+
+    @property
+    def services(self) -> ConsoleServices:
+        """The services of :attr:`account`."""
+        return self.console.accounts[self.account]
+
 
 def _single(values: dict[str, list[str]]) -> dict[str, str]:
     return {key: items[0] for key, items in values.items() if items}
@@ -116,17 +127,27 @@ def safe_next(target: str | None) -> str:
     return f"{PREFIX}/"
 
 
-class Console:
-    """The console of one daemon: sessions, rate limit, views and flash messages."""
+#: The cookie that remembers which account a several-accounts console shows.
+ACCOUNT_COOKIE = "oc_console_account"
 
-    def __init__(self, services: ConsoleServices) -> None:
+
+class Console:
+    """The console of one daemon: sessions, rate limit, views and flash messages.
+
+    ``accounts`` maps account names to their services; a single-account daemon has one
+    (named ``""``). With several, the header offers a switch and each page shows the chosen
+    account; sessions are signed with the first account's key."""
+
+    def __init__(self, accounts: Mapping[str, ConsoleServices]) -> None:
         from oc_bridge.console import views  # the views import this module's types
 
-        self.services = services
-        settings = services.runtime.settings.console
+        if not accounts:
+            raise ValueError("no accounts")
+        self.accounts = dict(accounts)
+        first = next(iter(self.accounts.values()))
+        settings = first.runtime.settings.console
         self.settings = settings
-        self.sessions = SessionManager(settings, session_secret(settings,
-                                                                services.runtime.store))
+        self.sessions = SessionManager(settings, session_secret(settings, first.runtime.store))
         self.limiter = LoginRateLimiter(per_client=settings.login_attempts,
                                         overall=settings.login_attempts_global,
                                         window_seconds=settings.login_window)
@@ -136,6 +157,17 @@ class Console:
             log.warning("console enabled without console.password_hash or "
                         "console.trusted_header: nobody can log in "
                         "(oc-bridge console set-password prints a hash)")
+
+    def account_of(self, request: Request) -> str:
+        """The account named by the request's account cookie when it is one, else the first."""
+        chosen = self.sessions.cookie(request, ACCOUNT_COOKIE)
+        return chosen if chosen in self.accounts else next(iter(self.accounts))
+
+    def account_cookie(self, name: str) -> tuple[str, str]:
+        """The ``Set-Cookie`` header choosing account ``name``."""
+        secure = "; Secure" if self.settings.secure_cookies else ""
+        return ("Set-Cookie", f"{ACCOUNT_COOKIE}={quote(name, safe='')}; Path=/console/; "
+                f"HttpOnly; SameSite=Strict{secure}")
 
     # --- flash messages (kept per session, shown once) ------------------------------------
 
@@ -189,9 +221,11 @@ class Console:
         return handle
 
 
-def mount_console(router: Router, services: ConsoleServices) -> Console:
-    """Add every console route to ``router``; returns the console."""
-    console = Console(services)
+def mount_console(router: Router,
+                  services: ConsoleServices | Mapping[str, ConsoleServices]) -> Console:
+    """Add every console route to ``router`` for one account's services, or several accounts'
+    (by account name); returns the console."""
+    console = Console({"": services} if isinstance(services, ConsoleServices) else services)
     for route in ROUTES:
         router.add(route.method, route.pattern, console.handler(route))
     log.info("operator console at %s/ (%s)", PREFIX,

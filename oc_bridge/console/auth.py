@@ -20,6 +20,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import unquote
 
 from oc_bridge.console.security import Session, SessionSigner
 from oc_bridge.daemon.web import Request
@@ -79,7 +80,8 @@ class SessionManager:
             return False
         return any(address in network for network in self._proxies)
 
-    def _cookie(self, request: Request) -> str | None:
+    def cookie(self, request: Request, name: str = COOKIE_NAME) -> str | None:
+        """The value of cookie ``name`` in the request, or None."""
         raw = request.headers.get("Cookie")
         if not raw:
             return None
@@ -88,12 +90,12 @@ class SessionManager:
             jar.load(raw)
         except CookieError:
             return None
-        morsel = jar.get(COOKIE_NAME)
-        return morsel.value if morsel is not None else None
+        morsel = jar.get(name)
+        return unquote(morsel.value) if morsel is not None else None
 
     def identify(self, request: Request) -> Identity:
         """The request's identity; an anonymous session is made when it carries none."""
-        session = self.signer.loads(self._cookie(request))
+        session = self.signer.loads(self.cookie(request))
         fresh = session is None
         if session is None:
             session = self.signer.new(None, self.lifetime)

@@ -48,7 +48,8 @@ def render(ctx: ConsoleRequest, template: str, http_status: int = 200,
     """Render ``template`` with the page basics (user, CSRF token, messages, active page)."""
     page = _env.get_template(template).render(
         user=ctx.user, csrf=ctx.csrf, flash=ctx.console.take_flash(ctx.session),
-        path=ctx.http.path, **values)
+        path=ctx.http.path, account=ctx.account, accounts=list(ctx.console.accounts),
+        **values)
     return Response(http_status, page.encode("utf-8"), "text/html; charset=utf-8")
 
 
@@ -112,6 +113,18 @@ def logout(ctx: ConsoleRequest) -> Response:
     return redirect("/console/login")
 
 
+def switch_account(ctx: ConsoleRequest) -> Response:
+    """Show another account (several-accounts daemons): remembered in a cookie."""
+    from oc_bridge.console.app import redirect, safe_next
+
+    name = ctx.form.get("account", "")
+    if name not in ctx.console.accounts:
+        return refused(ctx, 404, "No such account.")
+    response = redirect(safe_next(ctx.form.get("next")))
+    response.headers.append(ctx.console.account_cookie(name))
+    return response
+
+
 def static(ctx: ConsoleRequest) -> Response:
     """A file of the console's static folder (stylesheet)."""
     name = ctx.http.params["name"]
@@ -130,7 +143,7 @@ def static(ctx: ConsoleRequest) -> Response:
 
 def overview(ctx: ConsoleRequest) -> Response:
     """Health, inbox, reconciliation, API budget, adapter states, hourly charts."""
-    return render(ctx, "overview.html", **overview_page(ctx.console.services))
+    return render(ctx, "overview.html", **overview_page(ctx.services))
 
 
 def _order_ref(item: ParkedItem) -> str | None:
@@ -142,7 +155,7 @@ def _order_ref(item: ParkedItem) -> str | None:
 def parked(ctx: ConsoleRequest) -> Response:
     """Parked items (filter by kind, adapter, text; open or all) and failed exports and
     shipments waiting for their automatic retry."""
-    store = ctx.console.services.runtime.store
+    store = ctx.services.runtime.store
     kind, adapter = ctx.query.get("kind", ""), ctx.query.get("adapter", "")
     text, show = ctx.query.get("q", "").strip(), ctx.query.get("show", "open")
     try:
@@ -172,7 +185,7 @@ def parked(ctx: ConsoleRequest) -> Response:
 
 def retry(ctx: ConsoleRequest) -> Response:
     """Retry one parked item now: the engine's ``retry_parked``, as ``oc-bridge retry ID``."""
-    services = ctx.console.services
+    services = ctx.services
     try:
         parked_id = int(ctx.http.params["parked_id"])
     except ValueError:
@@ -209,7 +222,7 @@ def find_order(ctx: ConsoleRequest) -> Response:
 def order(ctx: ConsoleRequest) -> Response:
     """One order: its ledger timeline and where it stands in Orderchamp now (one lean query,
     ``OrderStatus``: a point or so)."""
-    services = ctx.console.services
+    services = ctx.services
     ledger = order_ledger(services.runtime.store, ctx.http.params["ref"])
     status: dict[str, Any] | None = None
     status_error = None
@@ -225,9 +238,9 @@ def order(ctx: ConsoleRequest) -> Response:
 
 def adapters(ctx: ConsoleRequest) -> Response:
     """Each adapter instance: capabilities and its ``check()`` result now."""
-    return render(ctx, "adapters.html", **adapters_page(ctx.console.services))
+    return render(ctx, "adapters.html", **adapters_page(ctx.services))
 
 
 def webhooks(ctx: ConsoleRequest) -> Response:
     """Subscriptions at Orderchamp, last delivery per topic, refused deliveries."""
-    return render(ctx, "webhooks.html", **webhooks_page(ctx.console.services))
+    return render(ctx, "webhooks.html", **webhooks_page(ctx.services))

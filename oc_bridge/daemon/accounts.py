@@ -28,7 +28,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.metrics_core import Metric
@@ -41,6 +41,9 @@ from oc_bridge.daemon.web import Handler, Request, Response, Router, StartRespon
 from oc_bridge.runtime import Runtime, open_runtime
 from oc_bridge.settings import DaemonSettings, Settings
 from oc_bridge.store import ORDERCHAMP_SOURCE
+
+if TYPE_CHECKING:
+    from oc_bridge.console import Console
 
 __all__ = ["AccountsDaemonApp", "create_accounts_app"]
 
@@ -155,7 +158,7 @@ class AccountsDaemonApp:
         if not runtimes:
             raise ValueError("no accounts")
         self.apps: dict[str, DaemonApp] = {
-            name: DaemonApp(runtime, owns_runtime=owns_runtimes)
+            name: DaemonApp(runtime, owns_runtime=owns_runtimes, console=False)
             for name, runtime in sorted(runtimes.items())}
         self.by_account_id = {app.runtime.settings.orderchamp.account_id: name
                               for name, app in self.apps.items()}
@@ -175,6 +178,13 @@ class AccountsDaemonApp:
         self.router.add("GET", "/readyz", self._readyz)
         self.router.add("GET", "/metrics", lambda _r: Response(
             200, self.render_metrics(), "text/plain; version=0.0.4; charset=utf-8"))
+        self.console: Console | None = None
+        if first.runtime.settings.console.enabled:  # one console, every account in it
+            from oc_bridge.console import ConsoleServices, mount_console
+
+            self.console = mount_console(self.router, {
+                name: ConsoleServices(app.runtime, app.ctx, app.metrics, app.readiness)
+                for name, app in self.apps.items()})
         self.wsgi = WsgiApp(self.router, max_body_bytes=self.daemon_settings.max_body_bytes,
                             on_response=self._observe)
         _install_record_factory()

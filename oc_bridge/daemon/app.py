@@ -65,7 +65,8 @@ class DaemonContext:
 class DaemonApp:
     """The WSGI callable plus the background machinery; :meth:`start` and :meth:`stop`."""
 
-    def __init__(self, runtime: Runtime, *, owns_runtime: bool = False) -> None:
+    def __init__(self, runtime: Runtime, *, owns_runtime: bool = False,
+                 console: bool = True) -> None:
         settings = runtime.settings
         self.runtime = runtime
         self.owns_runtime = owns_runtime
@@ -89,7 +90,7 @@ class DaemonApp:
             self._store, lambda s, e, o: self.metrics.webhooks.labels(s, e, o).inc())
         runtime.host.add_routes(self.router, self.route_context)
         self.console: Console | None = None
-        if settings.console.enabled:
+        if console and settings.console.enabled:  # a several-accounts front mounts its own
             # imported here: the console imports the daemon's web layer
             from oc_bridge.console import ConsoleServices, mount_console
 
