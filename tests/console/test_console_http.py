@@ -25,7 +25,7 @@ from oc_bridge.console.app import CONTENT_SECURITY_POLICY
 from oc_bridge.console.auth import SECRET_CURSOR
 from oc_bridge.errors import SettingsError
 from oc_bridge.settings import load_settings
-from oc_bridge.store import open_store
+from oc_bridge.store import ParkedKind, open_store
 
 pytestmark = pytest.mark.slow
 
@@ -228,3 +228,58 @@ def test_console_settings_hide_the_hash_in_errors() -> None:
                                 "OC_BRIDGE_CONSOLE__ENABLED": "true"})
     assert ok.console.enabled and PASSWORD_HASH not in repr(ok)
     assert console_config()  # the helper every test installation uses
+
+
+def test_adapters_page_shows_each_check_result(make_console_daemon: MakeDaemon) -> None:
+    daemon = make_console_daemon(start=False)
+    blocker = daemon.root / "not-a-folder"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    with daemon.config.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[adapters.csv_eu]\ntype = "csv"\noutbound_dir = "{blocker}"\n'
+                     f'inbound_dir = "{daemon.root / "in-eu"}"\n')
+    daemon.start()
+    page = logged_in(daemon.base).get(f"{daemon.base}/console/adapters", timeout=10).text
+    eu = page[page.index('id="adapter-csv_eu"'):]
+    assert f"outbound_dir {blocker} is not a folder" in eu
+    plain = page[page.index('id="adapter-csv"'):page.index('id="adapter-csv_eu"')]
+    assert '<span class="ok-text">ok</span>' in plain and "submit_orders" in plain
+
+
+def test_webhooks_page_counts_refused_deliveries(console_daemon: Daemon) -> None:
+    body = b'{"data": {"order": {"id": "T3JkZXI6MQ"}}}'
+    assert console_daemon.post("ORDER_UPDATED", body, signature="0" * 64).status_code == 401
+    assert console_daemon.post("ORDER_UPDATED", b"not json").status_code == 400
+    page = logged_in(console_daemon.base).get(f"{console_daemon.base}/console/webhooks",
+                                              timeout=10).text
+    refused = page[page.index("Refused deliveries"):]
+    assert re.search(r'<p class="big">2</p>', refused)
+    assert "bad_signature 1" in page and "bad_request 1" in page
+    assert console_daemon.webhook_url in page  # the subscriptions Orderchamp lists
+
+
+def test_parked_page_filters_by_kind_adapter_text_and_state(console_daemon: Daemon) -> None:
+    with open_store(f"sqlite:///{console_daemon.root / 'ledger.db'}") as store:
+        store.park(ParkedKind.ORDER, "T3JkZXI6NQ", instance="csv", order_number="OC-5",
+                   reason="line 2: SKU <b>WIDGET-9</b> is not mapped")
+        shipment = store.park(ParkedKind.SHIPMENT, "csv:OC-6:3S1", instance="csv",
+                              order_number="OC-6", reason="unknown order number OC-6")
+        store.park(ParkedKind.INBOUND, "bad.csv", instance="csv",
+                   reason="bad.csv row 3: quantity 'x' is not a number")
+        closed = store.park(ParkedKind.ORDER, "T3JkZXI6OA", instance="csv",
+                            order_number="OC-8", reason="fixed long ago")
+        store.resolve_parked(closed.id, "retried")
+    session = logged_in(console_daemon.base)
+
+    def rows(query: str) -> list[str]:
+        page = session.get(f"{console_daemon.base}/console/parked?{query}", timeout=10).text
+        return re.findall(r'<tr id="parked-(\d+)"', page)
+
+    assert len(rows("")) == 3
+    assert rows("kind=shipment") == [str(shipment.id)]
+    assert len(rows("kind=order&adapter=csv")) == 1
+    assert rows("adapter=nowhere") == []
+    assert rows("q=oc-6") == [str(shipment.id)]  # order number, any case
+    assert len(rows("show=all")) == 4 and str(closed.id) in rows("show=all&q=long+ago")
+    page = session.get(f"{console_daemon.base}/console/parked?kind=order", timeout=10).text
+    assert "SKU &lt;b&gt;WIDGET-9&lt;/b&gt; is not mapped" in page  # exact, escaped
+    assert 'href="/console/orders/T3JkZXI6NQ"' in page
