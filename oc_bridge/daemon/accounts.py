@@ -98,11 +98,6 @@ class _AccountRouter(Router):
         handler, params, known = super().resolve(method, path)
         if handler is not None:
             return handler, params, known
-        if len(self._apps) > 1 and (path == CONSOLE_PREFIX
-                                    or path.startswith(CONSOLE_PREFIX + "/")):
-            # the console shows one ledger; showing the first account's as if it were all
-            # would mislead, so say how to get each account's console instead
-            return _console_notice, {}, True
         fallback: tuple[Handler | None, dict[str, str], bool] | None = None
         for app in self._apps.values():
             handler, params, found = app.router.resolve(method, path)
@@ -115,15 +110,6 @@ class _AccountRouter(Router):
             fallback = fallback or (handler, params, True)
         # no account has the instance: the first account's handler answers (its 404)
         return fallback or (None, {}, known)
-
-
-CONSOLE_PREFIX = "/console"
-
-
-def _console_notice(_request: Request) -> Response:
-    return Response.text(404, "The operator console shows one Orderchamp account. This daemon "
-                         "serves several ([accounts.*]): run 'oc-bridge --account NAME run' "
-                         "(its own daemon.port) for the console of account NAME.\n")
 
 
 class _Labelled(Collector):

@@ -180,7 +180,7 @@ def test_each_account_has_its_own_client_budget_engine_and_workers(
     assert not {id(job) for job in a.jobs} & {id(job) for job in b.jobs}
 
 
-def test_the_console_is_not_passed_off_as_every_account(tmp_path: Path) -> None:
+def test_one_console_over_every_account(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     path.write_text(CONFIG.format(store_url=f"sqlite:///{tmp_path / 'ledger.db'}")
                     + "\n[console]\nenabled = true\n", encoding="utf-8")
@@ -188,15 +188,15 @@ def test_the_console_is_not_passed_off_as_every_account(tmp_path: Path) -> None:
     app = AccountsDaemonApp({a.account or "": open_runtime(a) for a in each_account(settings)},
                             owns_runtimes=True)
     try:
-        for route in ("/console", "/console/", "/console/parked", "/console/login"):
-            status, body = call(app, "GET", route)
-            assert status == 404
-            assert b"--account NAME run" in body
-        # one account narrowed out of several (oc-bridge --account shop_a run) has its console
+        # never the first account's console passed off as the whole deployment: one console
+        # on the front, over every account (tests/console/test_console_accounts.py)
+        assert app.console is not None and list(app.console.accounts) == ["shop_a", "shop_b"]
+        assert all(account.console is None for account in app.apps.values())
+        assert call(app, "GET", "/console/login")[0] == 200
         single = AccountsDaemonApp({"shop_a": open_runtime(next(each_account(settings)))},
                                    owns_runtimes=True)
         try:
-            assert call(single, "GET", "/console/login")[0] == 200
+            assert single.console is not None and list(single.console.accounts) == ["shop_a"]
         finally:
             single.stop(1.0)
     finally:
