@@ -35,7 +35,12 @@ from oc_bridge.errors import (
 )
 from oc_bridge_rest.client import WarehouseClient
 from oc_bridge_rest.config import RestWmsConfig, parse_rest_config
-from oc_bridge_rest.config_feeds import LinesRequestConfig, PollShipmentsConfig, ShipmentFields
+from oc_bridge_rest.config_feeds import (
+    LinesRequestConfig,
+    PollShipmentsConfig,
+    ShipmentFields,
+    WebhookConfig,
+)
 from oc_bridge_rest.extract import ExpressionProblem, as_int, as_text, search
 from oc_bridge_rest.orders import OrderFlow
 from oc_bridge_rest.pagination import Paginator, id_key, response_json
@@ -222,14 +227,7 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
         if spec is None or not spec.enabled:
             raise ConfigurationError(f"adapters.{self.instance}.webhook is not configured "
                                      "or not enabled")
-        event_id: str | None = None
-        if spec.signature == "standard_webhooks":
-            event_id = verify_standard_webhook(headers, body, secret=spec.secret_value(),
-                                               tolerance=spec.tolerance_seconds, now=now)
-        elif spec.signature != "none":
-            encoding = "hex" if spec.signature == "hmac_sha256_hex" else "base64"
-            verify_hmac(headers, body, header=spec.header or "", secret=spec.secret_value(),
-                        encoding=encoding)
+        event_id = self._verify_signature(spec, headers, body, now=now)
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
@@ -240,6 +238,32 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
         except ExpressionProblem as exc:
             raise MalformedResponseError(f"{self.instance} webhook: {exc}") from exc
         return payload, event_id
+
+    @staticmethod
+    def _verify_signature(spec: WebhookConfig, headers: Mapping[str, str], body: bytes, *,
+                          now: float | None) -> str | None:
+        """Verify under the current secret, else the one being retired (``secret_previous``);
+        the Standard Webhooks ``webhook-id``, if any. The first secret's error is raised when
+        neither matches."""
+        if spec.signature == "none":
+            return None
+        secrets = spec.secret_values()
+        if not secrets:  # an empty key would verify what anyone can sign
+            raise WebhookSignatureError("no webhook signing secret is configured")
+        failure: WebhookSignatureError | None = None
+        for secret in secrets:
+            try:
+                if spec.signature == "standard_webhooks":
+                    return verify_standard_webhook(headers, body, secret=secret,
+                                                   tolerance=spec.tolerance_seconds, now=now)
+                encoding = "hex" if spec.signature == "hmac_sha256_hex" else "base64"
+                verify_hmac(headers, body, header=spec.header or "", secret=secret,
+                            encoding=encoding)
+                return None
+            except WebhookSignatureError as exc:
+                failure = failure or exc
+        assert failure is not None
+        raise failure
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes, *,
                        now: float | None = None) -> ShipmentPull:

@@ -190,6 +190,10 @@ class WebhookConfig(Strict):
     header: str | None = None
     secret: SecretStr | None = None
     secret_env: str | None = None
+    #: The secret being retired during a rotation: deliveries signed with it still verify
+    #: while it is set (see docs/deploy.md, "Rotating ... without downtime").
+    secret_previous: SecretStr | None = None
+    secret_previous_env: str | None = None
     tolerance_seconds: int = Field(300, ge=1)
     event_id: Expression | None = None
     records: Expression = "@"
@@ -208,8 +212,19 @@ class WebhookConfig(Strict):
                 problems.append(
                     (("secret_env",), f"environment variable {self.secret_env} is not set")
                 )
+        if (self.secret_previous_env is not None and self.secret_previous is None
+                and self.enabled and self.secret_previous_env not in os.environ):
+            problems.append((("secret_previous_env",),
+                             f"environment variable {self.secret_previous_env} is not set"))
         raise_if_any(problems)
         return self
+
+    def secret_values(self) -> list[str]:
+        """The secrets a delivery may be signed with: the current one, then the one being
+        retired (when set)."""
+        previous = (self.secret_previous.get_secret_value() if self.secret_previous is not None
+                    else os.environ.get(self.secret_previous_env or "", ""))
+        return [v for v in (self.secret_value(), previous) if v]
 
     def secret_value(self) -> str:
         """The signing secret from the table or its environment variable."""

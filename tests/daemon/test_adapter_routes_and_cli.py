@@ -109,3 +109,38 @@ def test_sigterm_stops_within_the_bound(daemon: Daemon) -> None:
     assert daemon.terminate(timeout=15) == 0
     assert time.monotonic() - started < 10
     assert "stopped" in daemon.log()
+
+
+def test_rest_route_accepts_the_previous_secret_while_it_is_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PICQER_API_KEY", "picqer-key")
+    with FakePicqer(api_key="picqer-key") as fake:
+        def build(webhook: dict[str, Any]) -> RestWmsAdapter:
+            config = RestWmsAdapter.parse_config("picqer", {
+                "profile": "picqer", "base_url": fake.base_url,
+                "headers": {"User-Agent": "oc-bridge tests (ops@example.com)"},
+                "timeout": {"connect": 2.0, "read": 0.5}, "max_attempts": 2,
+                "webhook": {"enabled": True, **webhook}})
+            return RestWmsAdapter(config, AdapterContext(
+                instance="picqer", state_dir=tmp_path / "picqer",
+                logger=logging.getLogger("t")))
+
+        order = make_fulfilment_order(2)
+        during = build({"secret": "new-secret", "secret_previous": "old-secret"})
+        during.submit_order(order)
+        fake.ship(order, tracking_number="3SXYZ")
+        old_headers, body = fake.webhook_delivery(fake.shipments[-1], "old-secret")
+        new_headers, _ = fake.webhook_delivery(fake.shipments[-1], "new-secret")
+        forged, _ = fake.webhook_delivery(fake.shipments[-1], "third-secret")
+        app, stored = wsgi({"picqer": during}, {"picqer": "rest"})
+        assert call(app, "POST", "/webhooks/rest/picqer", body, old_headers)[0] == 200
+        assert call(app, "POST", "/webhooks/rest/picqer", body, new_headers)[0] == 200
+        assert call(app, "POST", "/webhooks/rest/picqer", body, forged)[0] == 401
+        assert len(stored) == 2
+        during.close()
+        after = build({"secret": "new-secret"})  # the window closed
+        app, stored = wsgi({"picqer": after}, {"picqer": "rest"})
+        assert call(app, "POST", "/webhooks/rest/picqer", body, old_headers)[0] == 401
+        assert call(app, "POST", "/webhooks/rest/picqer", body, new_headers)[0] == 200
+        assert len(stored) == 1
+        after.close()
