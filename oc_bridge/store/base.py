@@ -114,7 +114,16 @@ class Store(ABC):
     ) -> ExportRecord:
         """Record a failed step: attempts + 1, state ``parked`` or ``failed``. ``sent=False``
         says the back end certainly did not receive it (the pending values are dropped);
-        creates the row when a step failed before any intent (e.g. mapping)."""
+        creates the row when a step failed before any intent (e.g. mapping). With
+        ``park=True`` no activity line is written here: the :meth:`park` that must follow in
+        the same transaction writes the one line, with the reason."""
+
+    @abstractmethod
+    def forget_export(self, instance: str, order_id: str, *, actor: str,
+                      note: str) -> ExportRecord | None:
+        """Delete the export row (the next run exports the order there again as new), close
+        its open parked items and record the operator's action with ``actor``, in one
+        transaction. The deleted row, or None when there was none (nothing written)."""
 
     @abstractmethod
     def reset_export(self, instance: str, order_id: str) -> ExportRecord | None:
@@ -166,7 +175,8 @@ class Store(ABC):
     def fail_shipment(
         self, instance: str, shipment_key: str, *, error: str, park: bool,
     ) -> ShipmentRecord:
-        """A failed step: attempts + 1, state ``parked`` or ``failed``; ids and lines kept."""
+        """A failed step: attempts + 1, state ``parked`` or ``failed``; ids and lines kept.
+        With ``park=True`` the :meth:`park` that follows writes the activity line."""
 
     @abstractmethod
     def reset_shipment(self, instance: str, shipment_key: str) -> ShipmentRecord | None:
@@ -226,7 +236,34 @@ class Store(ABC):
 
     @abstractmethod
     def recent_activity(self, limit: int = 20) -> list[ActivityEntry]:
-        """The latest state changes, newest first."""
+        """The latest state changes and operator actions, newest first."""
+
+    @abstractmethod
+    def record_action(self, kind: str, reference: str, action: str, *, actor: str,
+                      message: str | None = None, order_number: str | None = None,
+                      instance: str | None = None) -> None:
+        """Append an operator's action to the activity log (the audit trail): who
+        (``actor``: ``cli:<OS user>``, ``console:<user>``), what (``action``, e.g. ``resync``,
+        ``retry``) on what (``kind``, ``reference``), with a note. Operators' lines are never
+        pruned."""
+
+    @abstractmethod
+    def order_activity(self, order_id: str, number: str | None = None) -> list[ActivityEntry]:
+        """Every activity line about one order (its export steps, parkings, operator actions
+        and, through ``number``, its shipments), oldest first."""
+
+    @abstractmethod
+    def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
+        """The latest operators' actions (lines with an ``actor``), newest first."""
+
+    @abstractmethod
+    def parked_for_order(self, order_id: str, number: str | None = None) -> list[ParkedItem]:
+        """Every parked item (open or resolved) of one order, oldest first."""
+
+    @abstractmethod
+    def shipments_for_order(self, order_id: str,
+                            number: str | None = None) -> list[ShipmentRecord]:
+        """Every shipment row of one order (by id, or by number when the id was unknown)."""
 
     @abstractmethod
     def counts(self) -> StoreCounts:

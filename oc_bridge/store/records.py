@@ -194,7 +194,11 @@ class ParkedItem:
 
 @dataclass(frozen=True)
 class ActivityEntry:
-    """One state change, for ``oc-bridge status``."""
+    """One state change or operator action (``oc-bridge status``, ``orders history``).
+
+    ``actor`` is None for the bridge's own steps and names who acted for an operator's
+    action: ``cli:<OS user>``, ``console:<user>``.
+    """
 
     id: int
     at: str
@@ -204,6 +208,7 @@ class ActivityEntry:
     instance: str | None
     state: str
     message: str | None
+    actor: str | None = None
 
 
 @dataclass(frozen=True)

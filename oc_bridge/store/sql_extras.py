@@ -14,8 +14,9 @@ from oc_bridge.store.records import ActivityEntry, ParkedItem, ParkedKind, Store
 
 __all__ = ["ACTIVITY_KEEP", "LedgerExtrasMixin", "Row", "utc_in", "utc_now"]
 
-#: How many activity lines are kept.
-ACTIVITY_KEEP = 1000
+#: How many lines of the bridge's own activity are kept (operators' actions are always kept):
+#: enough for weeks of history per order on a busy account (a line is ~200 bytes).
+ACTIVITY_KEEP = 100_000
 
 Row = Mapping[str, Any]
 
@@ -59,11 +60,31 @@ class LedgerExtrasMixin:
         return rows[0] if rows else None
 
     def _activity(self, kind: str, reference: str, state: str, *, order_number: str | None,
-                  instance: str | None, message: str | None = None) -> None:
+                  instance: str | None, message: str | None = None,
+                  actor: str | None = None) -> None:
         self._execute(self.sql.INSERT_ACTIVITY, {
             "at": utc_now(), "kind": kind, "reference": reference, "order_number": order_number,
-            "instance": instance, "state": state, "message": message})
+            "instance": instance, "state": state, "message": message, "actor": actor})
         self._execute(self.sql.PRUNE_ACTIVITY, {"keep": ACTIVITY_KEEP})
+
+    def record_action(self, kind: str, reference: str, action: str, *, actor: str,
+                      message: str | None = None, order_number: str | None = None,
+                      instance: str | None = None) -> None:
+        with self.transaction():
+            self._activity(kind, reference, action, order_number=order_number,
+                           instance=instance, message=message, actor=actor)
+
+    def order_activity(self, order_id: str, number: str | None = None) -> list[ActivityEntry]:
+        return [ActivityEntry(**dict(r)) for r in self._query(
+            self.sql.SELECT_ORDER_ACTIVITY, {"order_id": order_id, "number": number})]
+
+    def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
+        return [ActivityEntry(**dict(r))
+                for r in self._query(self.sql.SELECT_ACTOR_ACTIVITY, {"limit": limit})]
+
+    def parked_for_order(self, order_id: str, number: str | None = None) -> list[ParkedItem]:
+        return [_parked(r) for r in self._query(
+            self.sql.SELECT_PARKED_FOR_ORDER, {"order_id": order_id, "number": number})]
 
     # --- cursors ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from oc_bridge.store.records import (
     ExportRecord,
     ExportState,
     OrderSeen,
+    ParkedKind,
     ShipmentRecord,
     ShipmentState,
 )
@@ -136,9 +137,23 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, L
             if self.get_export(instance, order_id) is None:
                 self._execute(self.sql.INSERT_EXPORT, params)
             self._execute(self.sql.FAIL_EXPORT, params)
-            self._activity("export", order_id, state.value, order_number=order_number,
-                           instance=instance, message=error)
+            if not park:  # a parked row's line is written by the park() that goes with it
+                self._activity("export", order_id, state.value, order_number=order_number,
+                               instance=instance, message=error)
             return self._require_export(instance, order_id)
+
+    def forget_export(self, instance: str, order_id: str, *, actor: str,
+                      note: str) -> ExportRecord | None:
+        with self.transaction():
+            record = self.get_export(instance, order_id)
+            if record is None:
+                return None
+            self._execute(self.sql.DELETE_EXPORT, {"instance": instance, "order_id": order_id})
+            self.resolve_parked_for(ParkedKind.ORDER, order_id, instance,
+                                    f"forgotten by {actor}")
+            self._activity("export", order_id, "forgotten", order_number=record.order_number,
+                           instance=instance, message=note, actor=actor)
+            return record
 
     def reset_export(self, instance: str, order_id: str) -> ExportRecord | None:
         with self.transaction():
@@ -181,6 +196,11 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, L
             self._activity("shipment", shipment_key, state.value, instance=instance,
                            order_number=record.order_number, message=message)
             return record
+
+    def shipments_for_order(self, order_id: str,
+                            number: str | None = None) -> list[ShipmentRecord]:
+        return [_shipment(r) for r in self._query(
+            self.sql.SELECT_SHIPMENTS_FOR_ORDER, {"order_id": order_id, "number": number})]
 
     def receive_shipment(
         self, instance: str, shipment_key: str, *, report_json: str, order_id: str | None,
@@ -226,6 +246,12 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, L
         self, instance: str, shipment_key: str, *, error: str, park: bool,
     ) -> ShipmentRecord:
         state = ShipmentState.PARKED if park else ShipmentState.FAILED
+        if park:  # the row's activity line is written by the park() that goes with it
+            with self.transaction():
+                self._execute(self.sql.FAIL_SHIPMENT, {
+                    "instance": instance, "shipment_key": shipment_key, "state": state.value,
+                    "at": utc_now(), "error": error})
+                return self._require_shipment(instance, shipment_key)
         return self._shipment_step(self.sql.FAIL_SHIPMENT, instance, shipment_key, state,
                                    message=error, error=error)
 

@@ -167,6 +167,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         )""",
         "CREATE INDEX claims_expiry ON claims (expires_at)",
     )),
+    (6, "audit trail: who did it (actor) on activity lines, looked up per order", (
+        "ALTER TABLE activity ADD COLUMN actor TEXT",
+        "CREATE INDEX activity_reference ON activity (reference)",
+        "CREATE INDEX activity_order_number ON activity (order_number)",
+    )),
 )
 
 # --- schema version -------------------------------------------------------------------------
@@ -296,10 +301,25 @@ COUNT_PARKED = """SELECT SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS
 # --- activity -------------------------------------------------------------------------------
 
 INSERT_ACTIVITY = """INSERT INTO activity
-    (at, kind, reference, order_number, instance, state, message)
-    VALUES (:at, :kind, :reference, :order_number, :instance, :state, :message)"""
-PRUNE_ACTIVITY = "DELETE FROM activity WHERE id <= (SELECT MAX(id) FROM activity) - :keep"
+    (at, kind, reference, order_number, instance, state, message, actor)
+    VALUES (:at, :kind, :reference, :order_number, :instance, :state, :message, :actor)"""
+#: Old machine lines go; an operator's action (``actor`` set) is the audit trail and stays.
+PRUNE_ACTIVITY = """DELETE FROM activity WHERE actor IS NULL
+    AND id <= (SELECT MAX(id) FROM activity) - :keep"""
 SELECT_ACTIVITY = "SELECT * FROM activity ORDER BY id DESC LIMIT :limit"
+#: Every line about one order: its own, and its shipments' (which carry its number).
+SELECT_ORDER_ACTIVITY = """SELECT * FROM activity
+    WHERE reference = :order_id OR (order_number IS NOT NULL AND order_number = :number)
+    ORDER BY id"""
+SELECT_ACTOR_ACTIVITY = """SELECT * FROM activity WHERE actor IS NOT NULL
+    ORDER BY id DESC LIMIT :limit"""
+SELECT_PARKED_FOR_ORDER = """SELECT * FROM parked
+    WHERE reference = :order_id OR (order_number IS NOT NULL AND order_number = :number)
+    ORDER BY id"""
+SELECT_SHIPMENTS_FOR_ORDER = """SELECT * FROM shipments
+    WHERE order_id = :order_id OR (order_number IS NOT NULL AND order_number = :number)
+    ORDER BY created_at, instance, shipment_key"""
+DELETE_EXPORT = "DELETE FROM exports WHERE instance = :instance AND order_id = :order_id"
 
 # --- webhook inbox (schema version 3) -----------------------------------------------------------
 
