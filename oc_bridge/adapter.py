@@ -44,6 +44,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from oc_bridge.canonical import (
+    CancelOutcome,
     CustomerRecord,
     FulfilmentOrder,
     InvoiceDocument,
@@ -236,8 +237,17 @@ class Adapter(ABC, Generic[ConfigT]):
 
     def cancel_order(
         self, order: FulfilmentOrder, external_id: str | None, reason: str | None
-    ) -> None:
-        """Tell the back end the order is cancelled; idempotent."""
+    ) -> CancelOutcome | None:
+        """Ask the back end to cancel the order; idempotent (an order already cancelled or
+        gone there is :meth:`CancelOutcome.accepted`).
+
+        Return what the back end did: :meth:`CancelOutcome.accepted`,
+        :meth:`CancelOutcome.rejected` with its reason when it is too late (already picked,
+        packed or shipped), or :meth:`CancelOutcome.unsupported` when this order cannot be
+        cancelled there at all. Rejected and unsupported are parked for a human with the
+        reason. ``None`` means accepted (adapters written before outcomes existed). Raise
+        ``TransientError`` when the answer is unknown (retried) and ``PermanentError`` for
+        anything else that is not the back end's answer about the cancellation."""
         raise UnsupportedCapabilityError(f"{self.name} cannot cancel orders")
 
     # --- shipments ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from oc_bridge.adapter import (
     submit_each,
 )
 from oc_bridge.canonical import (
+    CancelOutcome,
     CustomerRecord,
     FulfilmentOrder,
     InvoiceDocument,
@@ -192,10 +193,20 @@ class BoundAdapter:
                          capability=Capability.UPDATE_ORDERS)
 
     def cancel_order(self, order: FulfilmentOrder, external_id: str | None,
-                     reason: str | None) -> None:
-        """:meth:`Adapter.cancel_order` inside the boundary."""
-        self.call("cancel_order", self.adapter.cancel_order, order, external_id, reason,
-                  capability=Capability.CANCEL_ORDERS)
+                     reason: str | None) -> CancelOutcome:
+        """:meth:`Adapter.cancel_order` inside the boundary, always as a
+        :class:`~oc_bridge.canonical.CancelOutcome`: ``None`` (the contract before outcomes)
+        is accepted; anything else that is not an outcome is an adapter fault."""
+        def cancel() -> CancelOutcome:
+            outcome = self.adapter.cancel_order(order, external_id, reason)
+            if outcome is None:
+                return CancelOutcome.accepted()
+            if not isinstance(outcome, CancelOutcome):
+                raise TypeError(f"cancel_order returned {type(outcome).__name__}, not a "
+                                "CancelOutcome or None")
+            return outcome
+
+        return self.call("cancel_order", cancel, capability=Capability.CANCEL_ORDERS)
 
     # --- shipments -------------------------------------------------------------------------
 

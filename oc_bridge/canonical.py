@@ -13,11 +13,14 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "CancelOutcome",
+    "CancelStatus",
     "CustomerRecord",
     "FulfilmentAddress",
     "FulfilmentLine",
@@ -123,6 +126,56 @@ class SubmitResult(_Frozen):
 
     external_id: str | None = None
     already_existed: bool = False
+
+
+class CancelStatus(StrEnum):
+    """What a back end did with a cancellation request."""
+
+    #: The back end cancelled the order (or it was already cancelled or gone).
+    ACCEPTED = "accepted"
+    #: Too late: the back end refused, typically because the order is already picked, packed
+    #: or shipped. ``reason`` says why, in the back end's words where it gave any.
+    REJECTED = "rejected"
+    #: The back end has no way to cancel this order (no cancel request, a file drop nobody
+    #: reads cancellations from); a human must cancel it there.
+    UNSUPPORTED = "unsupported"
+
+
+class CancelOutcome(_Frozen):
+    """What :meth:`~oc_bridge.adapter.Adapter.cancel_order` returns.
+
+    ``accepted`` is recorded as cancelled; ``rejected`` and ``unsupported`` are parked with
+    ``reason`` for a human (and counted: an alert-worthy event). An adapter returning None
+    means ``accepted`` (the contract before outcomes existed: "no error, the back end was
+    told"). Raising an oc-bridge error still means what it always did (transient: retried,
+    permanent: parked as a failure).
+    """
+
+    status: CancelStatus
+    reason: str | None = None
+    external_id: str | None = None
+
+    @classmethod
+    def accepted(cls, reason: str | None = None, *,
+                 external_id: str | None = None) -> CancelOutcome:
+        """The back end cancelled the order (``reason``: an optional note, e.g. "already
+        cancelled")."""
+        return cls(status=CancelStatus.ACCEPTED, reason=reason, external_id=external_id)
+
+    @classmethod
+    def rejected(cls, reason: str) -> CancelOutcome:
+        """Too late: the back end refused (already picked or shipped), with its reason."""
+        return cls(status=CancelStatus.REJECTED, reason=reason)
+
+    @classmethod
+    def unsupported(cls, reason: str) -> CancelOutcome:
+        """The back end cannot cancel this order; a human must."""
+        return cls(status=CancelStatus.UNSUPPORTED, reason=reason)
+
+    @property
+    def is_accepted(self) -> bool:
+        """True for ``accepted``."""
+        return self.status == CancelStatus.ACCEPTED
 
 
 class ShippedLine(_Frozen):

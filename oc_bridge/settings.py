@@ -210,6 +210,13 @@ class SyncSettings(_Section):
         default_factory=list,
         description="Routing rules; empty sends every order to every enabled adapter.",
     )
+    on_change_after_export: Literal["park", "update", "cancel-and-reexport"] = Field(
+        "park", description="What an edit of an order already exported does: park it for a "
+        "human (park), send the new revision to adapters that can update orders (update), or "
+        "cancel it at adapters that can cancel and export it again once the cancellation is "
+        "accepted (cancel-and-reexport; a rejected cancellation parks). Adapters that cannot "
+        "do what is asked park the change."
+    )
 
 
 class DaemonSettings(_Section):

@@ -46,6 +46,13 @@ class DaemonMetrics:
                                registry=registry)
         self.shipments = Counter("oc_bridge_shipments_reported_total",
                                  "Shipments reported to Orderchamp.", registry=registry)
+        self.cancellations = Counter(
+            "oc_bridge_cancellations_total",
+            "Cancellation requests answered by adapters, by outcome: accepted (recorded), "
+            "rejected (too late: picked or shipped) or unsupported (both parked for a human; "
+            "alert on a non-zero rate).", ["outcome"], registry=registry)
+        for outcome in ("accepted", "rejected", "unsupported"):
+            self.cancellations.labels(outcome)  # present at 0, so a rate() alert works at once
         self.parked = Gauge("oc_bridge_parked_items", "Open parked items.", registry=registry)
         self.points = Gauge("oc_bridge_orderchamp_points_spent",
                             "Orderchamp API points spent by this process.", registry=registry)
@@ -103,6 +110,8 @@ class DaemonMetrics:
         self.exported.inc(summary.exported)
         self.updated.inc(summary.updated + summary.cancelled)
         self.shipments.inc(summary.shipments_reported)
+        for outcome, count in summary.cancellations.items():
+            self.cancellations.labels(outcome).inc(count)
 
     def refresh(self) -> None:
         """Refresh the mirrored gauges (inbox, parked, client totals)."""

@@ -170,7 +170,10 @@ class AutoConfirmer:
         confirmed = order.model_copy(update={
             "is_confirmed": True, "status": after.status or OrderStatus.AWAITING_FULFILMENT,
             "confirmed_at": after.confirmed_at, "is_paid": after.is_paid
-            if after.is_paid is not None else order.is_paid})
+            if after.is_paid is not None else order.is_paid,
+            # Orderchamp sets the delivery estimate on confirmation: exporting the one read
+            # before would make the next pass see an edit after export that nobody made.
+            "estimated_delivery_at": after.estimated_delivery_at or order.estimated_delivery_at})
         with self.ctx.claims.guard(name):  # before the claim goes: others see it confirmed
             self.store.record_order(sighting(confirmed))
         return confirmed

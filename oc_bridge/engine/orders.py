@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from oc_bridge.adapter import Capability
 from oc_bridge.boundary import BoundAdapter
-from oc_bridge.canonical import FulfilmentOrder, SubmitResult
+from oc_bridge.canonical import CancelOutcome, CancelStatus, FulfilmentOrder, SubmitResult
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import describe_difference, fingerprint
 from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, sighting
@@ -72,6 +72,8 @@ class OrderExporter:
         self.store = ctx.store
         self.claims = ctx.claims
         self._batches: dict[str, list[_PendingSubmit]] = {}
+        #: Overrides ``sync.on_change_after_export`` for this exporter (a repair run).
+        self.on_change_override: str | None = None
 
     def handle(self, order: Order, summary: SyncSummary, *, settled: bool = True) -> None:
         """Route the order, bring every instance up to date, then record the sighting.
@@ -151,7 +153,11 @@ class OrderExporter:
             return
         if rec is None and not allow_submit:
             return
-        operation = ExportOperation.SUBMIT if rec is None or rec.revision is None \
+        # A submission started and not finished is resumed as one: a first export, or the new
+        # export that follows an accepted cancellation (cancel-and-reexport).
+        resubmit = rec is not None and rec.operation == ExportOperation.SUBMIT \
+            and rec.pending_revision is not None
+        operation = ExportOperation.SUBMIT if rec is None or rec.revision is None or resubmit \
             else ExportOperation.UPDATE
         mapped = self._map(order, instance, 1, rec, operation, summary)
         if mapped is None:
@@ -194,6 +200,13 @@ class OrderExporter:
                                     operation=ExportOperation.SUBMIT, revision=revision,
                                     digest=digest, fingerprint=print_)
         log.info("order %s at %s: submitting revision %d", order.number, instance, revision)
+        return self._queue_submit(order, instance, adapter, rec, sent, summary)
+
+    def _queue_submit(self, order: Order, instance: str, adapter: BoundAdapter,
+                      rec: ExportRecord | None, sent: FulfilmentOrder,
+                      summary: SyncSummary) -> ExportRecord | None:
+        """Queue a submission whose intent is recorded; sent at once unless the adapter
+        batches. The recorded row when it went out alone."""
         batch = self._batches.setdefault(instance, [])
         self.claims.acquire(export_claim(instance, order.id))  # held by this process already
         batch.append(_PendingSubmit(order, sent, rec, summary))
@@ -275,14 +288,33 @@ class OrderExporter:
                                           f"exported revision {done.revision}")
         return done
 
+    @property
+    def on_change(self) -> str:
+        """The policy for an edit after export: ``on_change_override`` (one repair run) or
+        ``sync.on_change_after_export``."""
+        return self.on_change_override or self.ctx.settings.sync.on_change_after_export
+
     def _update(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord,
                 revision: int, digest: str, print_: str, summary: SyncSummary) -> None:
+        """The order changed after it was exported: apply ``on_change`` (park, update, or
+        cancel-and-reexport), parking whenever the adapter cannot do what the policy asks."""
         change = describe_difference(rec.fingerprint, print_)
+        what = f"order {order.number} changed after it was exported to {instance}: {change}"
+        policy = self.on_change
+        if policy == "park":
+            self._park_change(order, instance, summary,
+                              f"{what} (sync.on_change_after_export = park); apply it with "
+                              f"`oc-bridge orders resync {order.id} --on-change update` or "
+                              "change it there by hand")
+            return
+        if policy == "cancel-and-reexport":
+            self._cancel_and_reexport(order, instance, adapter, rec, revision, digest, print_,
+                                      summary, what=what)
+            return
         if not adapter.supports(Capability.UPDATE_ORDERS):
-            reason = (f"order {order.number} changed after it was exported to {instance}, "
-                      f"which cannot update orders: {change}; update it there by hand")
-            self._park_export(order, instance, ExportOperation.UPDATE, reason, summary,
-                              error=reason, sent=False)
+            self._park_change(order, instance, summary,
+                              f"{what}; {instance} cannot update orders: update it there by "
+                              "hand")
             return
         if self.ctx.dry_run:
             self.ctx.plan(summary, f"update order {order.number} at {instance} to revision "
@@ -311,6 +343,53 @@ class OrderExporter:
         summary.updated += 1
         self._notify_exported(instance, sent, done.external_id)
 
+    def _park_change(self, order: Order, instance: str, summary: SyncSummary,
+                     reason: str) -> None:
+        self._park_export(order, instance, ExportOperation.UPDATE, reason, summary,
+                          error=reason, sent=False)
+
+    def _cancel_and_reexport(self, order: Order, instance: str, adapter: BoundAdapter,
+                             rec: ExportRecord, revision: int, digest: str, print_: str,
+                             summary: SyncSummary, *, what: str) -> None:
+        """Cancel the exported order at ``instance``; once the back end accepted, export the
+        new content as revision ``revision``. The accepted cancellation and the intent of the
+        new submission are recorded in one transaction, so a crash in between resumes the
+        submission (never leaves the order cancelled there and forgotten here)."""
+        if not adapter.supports(Capability.CANCEL_ORDERS):
+            self._park_change(order, instance, summary,
+                              f"{what}; {instance} cannot cancel orders, so it cannot be "
+                              "cancelled and exported again (sync.on_change_after_export = "
+                              "cancel-and-reexport): change it there by hand")
+            return
+        if self.ctx.dry_run:
+            self.ctx.plan(summary, f"cancel order {order.number} at {instance} and export "
+                                   f"it again as revision {revision}: {what}")
+            summary.cancelled += 1
+            summary.exported += 1
+            return
+        outcome = self._ask_cancel(order, instance, adapter, rec, summary,
+                                   operation=ExportOperation.UPDATE, reason="changed after "
+                                   "export; sent again as a new revision")
+        if outcome is None:
+            return
+        if not outcome.is_accepted:
+            self._cancel_refused(order, instance, outcome, summary,
+                                 what=f"{what}; cancelling it there to export it again")
+            return
+        sent = self._map(order, instance, revision, rec, ExportOperation.SUBMIT, summary)
+        if sent is None:
+            return
+        with self._guard(instance, order.id):
+            self.store.begin_export(instance, order.id, order_number=order.number,
+                                    state=ExportState.SUBMITTING,
+                                    operation=ExportOperation.SUBMIT, revision=revision,
+                                    digest=digest, fingerprint=print_)
+        summary.cancelled += 1
+        log.info("order %s at %s: cancelled (%s); exporting revision %d", order.number,
+                 instance, outcome.reason or "accepted", revision)
+        fresh = self.store.get_export(instance, order.id)
+        self._queue_submit(order, instance, adapter, fresh, sent, summary)
+
     def _cancel(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord | None,
                 summary: SyncSummary) -> None:
         if rec is None or rec.state == ExportState.CANCELLED:
@@ -318,16 +397,42 @@ class OrderExporter:
         if not rec.maybe_in_backend:
             self._settle_unexported(order, instance, summary)
             return
-        if not adapter.supports(Capability.CANCEL_ORDERS):
-            reason = (f"order {order.number} was cancelled in Orderchamp after it was exported "
-                      f"to {instance}, which cannot cancel orders; cancel it there by hand")
-            self._park_export(order, instance, ExportOperation.CANCEL, reason, summary,
-                              error=reason, sent=True)
-            return
         if self.ctx.dry_run:
-            self.ctx.plan(summary, f"cancel order {order.number} at {instance}")
+            verb = "cancel" if adapter.supports(Capability.CANCEL_ORDERS) else \
+                "park (the adapter cannot cancel)"
+            self.ctx.plan(summary, f"{verb} order {order.number} at {instance}")
             summary.cancelled += 1
             return
+        outcome = self._ask_cancel(order, instance, adapter, rec, summary,
+                                   operation=ExportOperation.CANCEL,
+                                   reason=order.cancellation_reason)
+        if outcome is None:
+            return
+        if not outcome.is_accepted:
+            self._cancel_refused(
+                order, instance, outcome, summary,
+                what=f"order {order.number} was cancelled in Orderchamp after it was "
+                     f"exported to {instance}")
+            return
+        with self._guard(instance, order.id):
+            self.store.finish_export(instance, order.id, state=ExportState.CANCELLED,
+                                     external_id=outcome.external_id)
+            self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
+                                          "order cancelled; the warehouse accepted")
+        log.info("order %s at %s: cancelled (%s)", order.number, instance,
+                 outcome.reason or "accepted")
+        summary.cancelled += 1
+
+    def _ask_cancel(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord,
+                    summary: SyncSummary, *, operation: ExportOperation,
+                    reason: str | None) -> CancelOutcome | None:
+        """Ask ``adapter`` to cancel the order (intent first); its outcome, counted, or None
+        when the call failed (kept for retry or parked as a failure)."""
+        if not adapter.supports(Capability.CANCEL_ORDERS):
+            outcome = CancelOutcome.unsupported(f"{instance} ({adapter.name}) cannot cancel "
+                                                "orders")
+            summary.count_cancellation(outcome.status.value)
+            return outcome
         revision = rec.revision or rec.pending_revision or 1
         try:
             mapped = self.ctx.hooks.map_order(order, instance=instance, revision=revision)
@@ -340,18 +445,32 @@ class OrderExporter:
                                     digest=None, fingerprint=None)
         log.info("order %s at %s: cancelling", order.number, instance)
         try:
-            adapter.cancel_order(mapped, rec.external_id, order.cancellation_reason)
-        except AlreadyDoneError:
-            pass
+            outcome = adapter.cancel_order(mapped, rec.external_id, reason)
+        except AlreadyDoneError as exc:
+            outcome = CancelOutcome.accepted("already cancelled", external_id=exc.external_id)
         except (TransientError, PermanentError) as exc:
-            self._failed(order, instance, rec, ExportOperation.CANCEL, exc, summary)
-            return
-        with self._guard(instance, order.id):
-            self.store.finish_export(instance, order.id, state=ExportState.CANCELLED)
-            self.store.resolve_parked_for(ParkedKind.ORDER, order.id, instance,
-                                          "order cancelled; the warehouse was told")
-        log.info("order %s at %s: cancelled", order.number, instance)
-        summary.cancelled += 1
+            self._failed(order, instance, rec, operation, exc, summary)
+            return None
+        summary.count_cancellation(outcome.status.value)
+        return outcome
+
+    def _cancel_refused(self, order: Order, instance: str, outcome: CancelOutcome,
+                        summary: SyncSummary, *, what: str) -> None:
+        """A rejected or unsupported cancellation: parked with the adapter's reason (an
+        alert-worthy event: logged as a warning, counted by outcome)."""
+        if outcome.status == CancelStatus.REJECTED:
+            said = f"{instance} rejected the cancellation (too late): " \
+                   f"{outcome.reason or 'no reason given'}"
+            hint = ("stop or recall it there by hand, then `oc-bridge retry` the item or "
+                    f"`oc-bridge orders forget {order.id} --adapter {instance} --yes`")
+        else:
+            said = f"{instance} cannot cancel it: {outcome.reason or 'no reason given'}"
+            hint = "cancel it there by hand"
+        reason = f"{what}; {said}; {hint}"
+        log.warning("order %s at %s: cancellation %s: %s", order.number, instance,
+                    outcome.status.value, outcome.reason)
+        self._park_export(order, instance, ExportOperation.CANCEL, reason, summary,
+                          error=said, sent=True)
 
     def _settle_unexported(self, order: Order, instance: str, summary: SyncSummary) -> None:
         """A cancelled order that never reached the warehouse: close its row and parkings."""

@@ -53,6 +53,9 @@ class SyncSummary:
     parked_reasons: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Cancellation requests answered by adapters, by outcome (``accepted``, ``rejected``,
+    #: ``unsupported``); rejected and unsupported ones were parked.
+    cancellations: dict[str, int] = field(default_factory=dict)
     #: Orderchamp API use of the run (``points_spent``, ``points_per_order``, ``by_operation``
     #: ...), filled in by the caller that owns the client (``oc-bridge sync``).
     api: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +80,10 @@ class SyncSummary:
         self.failed += 1
         self.errors.append(message)
 
+    def count_cancellation(self, outcome: str) -> None:
+        """Count one adapter answer to a cancellation request."""
+        self.cancellations[outcome] = self.cancellations.get(outcome, 0) + 1
+
     def merge(self, other: SyncSummary) -> SyncSummary:
         """Add ``other``'s counters and messages to this summary; returns self."""
         for name in _COUNTERS:
@@ -87,6 +94,8 @@ class SyncSummary:
         self.errors.extend(other.errors)
         self.warnings.extend(other.warnings)
         self.awaiting_stock.extend(other.awaiting_stock)
+        for outcome, count in other.cancellations.items():
+            self.cancellations[outcome] = self.cancellations.get(outcome, 0) + count
         self.dry_run = self.dry_run or other.dry_run
         self.reconcile_incomplete = self.reconcile_incomplete or other.reconcile_incomplete
         return self
@@ -119,6 +128,9 @@ class SyncSummary:
             out.append(f"  confirmed: {self.confirmed}, invoices delivered: "
                        f"{self.invoices_delivered}, delivery dates updated: "
                        f"{self.delivery_dates_updated}")
+        if self.cancellations:
+            out.append("  cancellations asked of adapters: " + ", ".join(
+                f"{outcome} {count}" for outcome, count in sorted(self.cancellations.items())))
         if self.held_elsewhere:
             out.append(f"  left to another process holding them: {self.held_elsewhere}")
         if self.awaiting_stock:

@@ -10,7 +10,6 @@ for a capability the instance does not have are skipped with the reason.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, Protocol, runtime_checkable
@@ -20,6 +19,8 @@ import pytest
 from oc_bridge.adapter import Capability
 from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import (
+    CancelOutcome,
+    CancelStatus,
     CustomerRecord,
     FulfilmentLine,
     FulfilmentOrder,
@@ -45,6 +46,9 @@ class WarehouseProbe(Protocol):
     reference (a duplicate submission counts twice; an update of the same order does not).
     ``latest_revision(reference)``: the newest revision the back end got, None if none.
     ``is_cancelled(reference)``: whether the back end was told the order is cancelled.
+    ``rejects_late_cancellation`` (optional attribute, default False): True when the adapter
+    answers a cancellation of a shipped order with ``CancelOutcome.rejected`` (checked by
+    ``test_cancel_after_shipping_is_refused``).
     ``ship(order, lines, tracking_number, carrier)``: make the back end report a shipment of
     ``order``; ``lines`` is ``[(line_ref, quantity)]`` (None: every line in full);
     ``tracking_number=None`` means an untracked parcel.
@@ -274,11 +278,37 @@ class AdapterContract:
         _need(adapter, Capability.SUBMIT_ORDERS, Capability.CANCEL_ORDERS)
         first = _submit(adapter, order)
         assert not warehouse.is_cancelled(order.reference)
-        for _ in range(2):
-            with contextlib.suppress(AlreadyDoneError):
-                adapter.cancel_order(order, first.external_id, "cancelled by the retailer")
+        for attempt in range(2):
+            try:
+                outcome = adapter.cancel_order(order, first.external_id,
+                                               "cancelled by the retailer")
+            except AlreadyDoneError:
+                continue
+            assert isinstance(outcome, CancelOutcome)
+            assert outcome.status == CancelStatus.ACCEPTED, (
+                f"cancel #{attempt + 1} of an order the back end holds and has not shipped "
+                f"must be accepted (an order already cancelled too), got {outcome}")
         assert warehouse.is_cancelled(order.reference)
         assert warehouse.orders_received(order.reference) == 1
+
+    def test_cancel_after_shipping_is_refused(
+        self, adapter: BoundAdapter, warehouse: WarehouseProbe, order: FulfilmentOrder
+    ) -> None:
+        """Too late: once the back end shipped the order, a cancellation is ``rejected`` (or
+        ``unsupported``) with a reason, never ``accepted``, and nothing is cancelled there.
+        Runs when the probe declares ``rejects_late_cancellation = True`` (the adapter can
+        tell; an adapter returning None from ``cancel_order`` cannot)."""
+        _need(adapter, Capability.SUBMIT_ORDERS, Capability.CANCEL_ORDERS)
+        if not getattr(warehouse, "rejects_late_cancellation", False):
+            pytest.skip("the warehouse probe does not declare rejects_late_cancellation = True")
+        first = _submit(adapter, order)
+        warehouse.ship(order)
+        outcome = adapter.cancel_order(order, first.external_id, "cancelled by the retailer")
+        assert outcome.status in (CancelStatus.REJECTED, CancelStatus.UNSUPPORTED), (
+            f"a cancellation after the back end shipped the order must be rejected, got "
+            f"{outcome}")
+        assert outcome.reason, "a refused cancellation must say why"
+        assert not warehouse.is_cancelled(order.reference)
 
     # --- shipments ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
 from oc_bridge.canonical import (
+    CancelOutcome,
     FulfilmentOrder,
     InvoiceDocument,
     ShipmentOutcome,
@@ -25,6 +26,7 @@ from oc_bridge_csv.inbound import FileRead, file_problem, is_candidate, read_fil
 from oc_bridge_csv.invoices import write_invoice
 from oc_bridge_csv.journal import Journal
 from oc_bridge_csv.outbound import Outbox
+from oc_bridge_csv.shipped import shipment_file_for
 from oc_bridge_csv.stock import read_stock_dir
 
 __all__ = ["CsvAdapter"]
@@ -105,11 +107,27 @@ class CsvAdapter(Adapter[CsvConfig]):
 
     def cancel_order(
         self, order: FulfilmentOrder, external_id: str | None, reason: str | None
-    ) -> None:
-        """Write a cancellation file (``order_id, order_number, cancelled_at, reason``) once."""
+    ) -> CancelOutcome:
+        """Write a cancellation file (``order_id, order_number, cancelled_at, reason``) once
+        per exported revision: accepted. Rejected (too late) when a shipment file of the
+        warehouse, waiting in ``inbound_dir`` or in ``processed/``, already lists the order; no
+        cancellation file is written then. A cancellation already written stays accepted."""
         with _file_errors(f"write cancellation of order {order.number}"):
+            if not self.outbox.cancellation_written(order):
+                shipped = shipment_file_for(
+                    Path(self.config.inbound_dir), order.reference, order.number,
+                    encoding=self.config.encoding, delimiter=self.config.delimiter)
+                if shipped is not None:
+                    log.info("order %s: not cancelled, shipment file %s lists it",
+                             order.reference, shipped)
+                    return CancelOutcome.rejected(
+                        f"the warehouse already reported order {order.number} shipped "
+                        f"(shipment file {shipped}); no cancellation file was written")
             result = self.outbox.write_cancellation(order, reason)
         log.info("order %s cancellation %s", order.reference, result.external_id)
+        return CancelOutcome.accepted(
+            f"cancellation file {result.external_id}"
+            + (" (already written)" if result.already_existed else ""))
 
     # --- shipments ----------------------------------------------------------------------------
 

@@ -153,9 +153,28 @@ class Outbox:
         return self._once(order, key, entry, ORDER_COLUMNS, rows,
                           pin_name=order.order_date is None)
 
+    @staticmethod
+    def _cancel_key(order: FulfilmentOrder) -> str:
+        """One cancellation per exported revision: an order cancelled and exported again
+        (``cancel-and-reexport``) gets a new cancellation file for its new revision."""
+        return f"cancel-r{order.revision}"
+
+    def cancellation_written(self, order: FulfilmentOrder) -> bool:
+        """True when the cancellation of this revision (or, from before revisions were part
+        of the key, of the order) was written."""
+        for key in (self._cancel_key(order), "cancel"):
+            entry = self.journal.read(order.reference, key)
+            if entry is not None and entry.written:
+                return True
+        return False
+
     def write_cancellation(self, order: FulfilmentOrder, reason: str | None) -> SubmitResult:
         """Write the cancellation file once; a retry rewrites the same name and content."""
-        previous = self.journal.read(order.reference, "cancel")
+        legacy = self.journal.read(order.reference, "cancel")
+        if legacy is not None and legacy.written:
+            return SubmitResult(external_id=legacy.file, already_existed=True)
+        key = self._cancel_key(order)
+        previous = self.journal.read(order.reference, key)
         if previous is not None:
             cancelled_at = datetime.fromisoformat(previous.extra["cancelled_at"])
             name = previous.file
@@ -166,4 +185,4 @@ class Outbox:
         entry = JournalEntry(file=name, state="pending",
                              extra={"cancelled_at": cancelled_at.isoformat()})
         row = [order.reference, order.number, cancelled_at.isoformat(), reason or ""]
-        return self._once(order, "cancel", entry, CANCEL_COLUMNS, [row])
+        return self._once(order, key, entry, CANCEL_COLUMNS, [row])

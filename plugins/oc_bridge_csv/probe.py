@@ -27,6 +27,9 @@ class CsvWarehouse:
     """The partner side of one CSV adapter configuration. ``taken_dir`` is where
     :meth:`take_all` moves outbound files, as a partner picking them up would."""
 
+    #: A shipment file listing the order makes the adapter refuse to cancel it.
+    rejects_late_cancellation = True
+
     def __init__(self, config: CsvConfig, taken_dir: Path) -> None:
         self.config = config
         self.taken_dir = taken_dir

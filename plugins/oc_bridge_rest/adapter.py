@@ -17,8 +17,15 @@ from typing import Any, ClassVar
 
 import requests
 
-from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
+from oc_bridge.adapter import (
+    Adapter,
+    AdapterConfig,
+    AdapterContext,
+    Capability,
+    UnsupportedCapabilityError,
+)
 from oc_bridge.canonical import (
+    CancelOutcome,
     FulfilmentOrder,
     InboundProblem,
     ShipmentPull,
@@ -120,10 +127,12 @@ class RestWmsAdapter(Adapter[RestWmsConfig]):
         return self.orders.update(order, external_id)
 
     def cancel_order(self, order: FulfilmentOrder, external_id: str | None,
-                     reason: str | None) -> None:
-        """Send the ``cancel_order`` request."""
+                     reason: str | None) -> CancelOutcome:
+        """Send the ``cancel_order`` request; accepted, or rejected as its
+        ``rejected_statuses``/``rejected_when`` say (see
+        :class:`oc_bridge_rest.config.CancelOrderConfig`)."""
         if self.config.cancel_order is None:
-            return super().cancel_order(order, external_id, reason)
+            raise UnsupportedCapabilityError(f"{self.name} cannot cancel orders here")
         return self.orders.cancel(order, external_id, reason)
 
     # --- shipments ------------------------------------------------------------------------

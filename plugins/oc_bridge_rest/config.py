@@ -35,6 +35,7 @@ from oc_bridge_rest.profile_loader import ProfileProblem, merge_profile
 from oc_bridge_rest.templating import ORDER_REQUEST, render, render_json, sample_context
 
 __all__ = [
+    "CancelOrderConfig",
     "CreateOrderConfig",
     "LookupOrderConfig",
     "RateLimitConfig",
@@ -57,6 +58,22 @@ class LookupOrderConfig(RequestConfig):
 class OrderRequestConfig(RequestConfig):
     """An order request (after-create step, update, cancel); templates see ``order``,
     ``external_id`` and, for a cancel, ``reason``."""
+
+
+class CancelOrderConfig(OrderRequestConfig):
+    """``[cancel_order]``: the cancel request, and how the warehouse says "too late".
+
+    ``accept_statuses`` (inherited) count as accepted (already cancelled or gone).
+    ``rejected_statuses`` are HTTP statuses by which the warehouse refuses because the order
+    is already picked, packed or shipped; ``rejected_when`` is an expression over a 2xx
+    answer's JSON body that is truthy when the warehouse refused anyway (an answer with
+    per-shipment results). ``reason`` is an expression for the refusal's text in the body
+    (default: the body itself, shortened). A refusal is parked for a human with the reason.
+    """
+
+    rejected_statuses: list[Annotated[int, Field(ge=400, le=499)]] = Field(default_factory=list)
+    rejected_when: Expression | None = None
+    reason: Expression | None = None
 
 
 class CreateOrderConfig(RequestConfig):
@@ -162,7 +179,7 @@ class RestWmsConfig(AdapterConfig):
     rate_limit: RateLimitConfig | None = None
     create_order: CreateOrderConfig
     update_order: OrderRequestConfig | None = None
-    cancel_order: OrderRequestConfig | None = None
+    cancel_order: CancelOrderConfig | None = None
     poll_shipments: PollShipmentsConfig | None = None
     webhook: WebhookConfig | None = None
     poll_stock: PollStockConfig | None = None

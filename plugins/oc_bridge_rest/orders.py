@@ -19,11 +19,12 @@ The design (see also ``docs/rest-wms.md``):
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from oc_bridge.adapter import UnsupportedCapabilityError
-from oc_bridge.canonical import FulfilmentOrder, SubmitResult
+from oc_bridge.canonical import CancelOutcome, FulfilmentOrder, SubmitResult
 from oc_bridge.errors import (
     AmbiguousMutationError,
     ClientRequestError,
@@ -32,7 +33,7 @@ from oc_bridge.errors import (
     ServerError,
 )
 from oc_bridge_rest.client import WarehouseClient
-from oc_bridge_rest.config import RestWmsConfig
+from oc_bridge_rest.config import CancelOrderConfig, RestWmsConfig
 from oc_bridge_rest.config_base import RequestConfig
 from oc_bridge_rest.extract import ExpressionProblem, as_text, search
 from oc_bridge_rest.pagination import response_json
@@ -214,11 +215,70 @@ class OrderFlow:
         log.info("order %s: revision %d sent to the warehouse", order.reference, order.revision)
         return SubmitResult(external_id=target, already_existed=False)
 
-    def cancel(self, order: FulfilmentOrder, external_id: str | None, reason: str | None) -> None:
-        """Send the ``cancel_order`` request (its ``accept_statuses`` cover "already gone")."""
-        spec: RequestConfig | None = self.config.cancel_order
+    def cancel(self, order: FulfilmentOrder, external_id: str | None,
+               reason: str | None) -> CancelOutcome:
+        """Send the ``cancel_order`` request and read the warehouse's answer: accepted (a 2xx
+        answer, or one of ``accept_statuses``: already gone), rejected (one of
+        ``rejected_statuses``, or a 2xx answer ``rejected_when`` calls a refusal) with the
+        warehouse's reason. Other errors are the HTTP layer's."""
+        spec: CancelOrderConfig | None = self.config.cancel_order
         if spec is None:
             raise UnsupportedCapabilityError("this warehouse has no cancel_order request")
         target = self._external_id(order, external_id)
-        self.client.call(spec, self._context(order, target, reason), idempotent=True)
+        try:
+            response = self.client.call(spec, self._context(order, target, reason),
+                                        idempotent=True)
+        except ClientRequestError as exc:
+            if exc.status not in spec.rejected_statuses:
+                raise
+            why = _refusal(spec, _json_or_text(exc.body))
+            log.info("order %s: the warehouse refused the cancellation (%s): %s",
+                     order.reference, exc.status, why)
+            return CancelOutcome.rejected(f"HTTP {exc.status}: {why}")
+        if response is None:
+            log.info("order %s: already cancelled or gone in the warehouse", order.reference)
+            return CancelOutcome.accepted("already cancelled or gone")
+        if spec.rejected_when is not None:
+            body = _json_or_text(response.text)
+            if _truthy(spec.rejected_when, body):
+                why = _refusal(spec, body)
+                log.info("order %s: the warehouse refused the cancellation: %s",
+                         order.reference, why)
+                return CancelOutcome.rejected(why)
         log.info("order %s: cancelled in the warehouse", order.reference)
+        return CancelOutcome.accepted()
+
+
+#: How much of a refusal's body is kept as its reason when no ``reason`` expression says.
+REASON_CHARS = 300
+
+
+def _json_or_text(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _truthy(expression: str, body: Any) -> bool:
+    try:
+        return bool(search(expression, body))
+    except ExpressionProblem:
+        return False
+
+
+def _refusal(spec: CancelOrderConfig, body: Any) -> str:
+    """The warehouse's reason for refusing, from ``spec.reason`` or the body itself."""
+    if spec.reason is not None:
+        try:
+            found = search(spec.reason, body)
+        except ExpressionProblem:
+            found = None
+        if found not in (None, "", []):
+            return found if isinstance(found, str) else json.dumps(found)
+    if body is None:
+        return "no reason given"
+    text = body if isinstance(body, str) else json.dumps(body, sort_keys=True)
+    return text[:REASON_CHARS]

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from oc_bridge.adapter import Adapter, AdapterContext, Capability, UnsupportedCapabilityError
 from oc_bridge.canonical import (
+    CancelOutcome,
     FulfilmentOrder,
     ShipmentOutcome,
     ShipmentPull,
@@ -31,7 +32,7 @@ from oc_bridge.errors import (
 
 from .client import ShipStationClient
 from .config import ShipStationConfig
-from .orders import OrderWriter
+from .orders import OrderWriter, TooLateError
 from .reported import ReportedShipments
 from .shipments import FULFILLMENTS, SHIPMENTS, PullHandle, ShipmentReader
 
@@ -111,10 +112,17 @@ class ShipStationAdapter(Adapter[ShipStationConfig]):
 
     def cancel_order(
         self, order: FulfilmentOrder, external_id: str | None, reason: str | None
-    ) -> None:
-        """Upsert the order with ``orderStatus: cancelled`` (idempotent: an order already
-        cancelled is fine). ``RejectedError`` when ShipStation already shipped it."""
-        _single(self.orders.upsert([order], intent="cancel", reason=reason), order)
+    ) -> CancelOutcome:
+        """Upsert the order with ``orderStatus: cancelled``: accepted (also when it was
+        already cancelled). Rejected when ShipStation no longer holds it open (shipped: only
+        open orders can be changed, per its docs). ``RejectedError`` for ShipStation's other
+        refusals (its message)."""
+        try:
+            result = _single(self.orders.upsert([order], intent="cancel", reason=reason), order)
+        except TooLateError as exc:
+            return CancelOutcome.rejected(str(exc))
+        return CancelOutcome.accepted("already cancelled" if result.already_existed else None,
+                                      external_id=result.external_id)
 
     # --- shipments ------------------------------------------------------------------------
 

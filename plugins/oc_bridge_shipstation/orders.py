@@ -20,7 +20,7 @@ from .client import ShipStationClient
 from .config import ShipStationConfig
 from .mapping import AWAITING_SHIPMENT, CANCELLED, order_key, order_payload
 
-__all__ = ["Intent", "OrderWriter"]
+__all__ = ["Intent", "OrderWriter", "TooLateError"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,11 @@ Intent = Literal["submit", "update", "cancel"]
 OPEN_STATUSES = frozenset({"awaiting_payment", "awaiting_shipment", "pending_fulfillment",
                            "on_hold"})
 Outcome = SubmitResult | OcBridgeError
+
+
+class TooLateError(RejectedError):
+    """ShipStation refused because the order is no longer open there (shipped): the answer
+    to a cancellation or an update that came too late."""
 
 
 class OrderWriter:
@@ -86,13 +91,19 @@ class OrderWriter:
             return RejectedError(f"ShipStation rejected order {order.number}: {message}",
                                  service="shipstation")
         external_id = _id(existing.get("orderId"))
+        if intent == "submit" and status == CANCELLED:
+            # Not "already done": an order cancelled in ShipStation (by hand, or by a
+            # cancel-and-reexport) cannot take this revision under its orderKey.
+            return RejectedError(
+                f"ShipStation order {order.number} is cancelled there and its orderKey cannot "
+                "take a new order: create it in ShipStation by hand", service="shipstation")
         if intent == "submit":
             log.info("order %s already %s in ShipStation", order.reference, status)
             return SubmitResult(external_id=external_id, already_existed=True)
         if intent == "cancel" and status == CANCELLED:
             return SubmitResult(external_id=external_id, already_existed=True)
         action = "cancelled" if intent == "cancel" else "updated"
-        return RejectedError(
+        return TooLateError(
             f"ShipStation order {order.number} is no longer open (status {status}) and cannot "
             f"be {action}", service="shipstation")
 

@@ -50,7 +50,8 @@ def hooks() -> FakeHooks:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(sync={"max_attempts": 3, "default_transit_days": 4})
+    return Settings(sync={"max_attempts": 3, "default_transit_days": 4,
+                          "on_change_after_export": "update"})
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
 from oc_bridge.canonical import (
+    CancelOutcome,
     FulfilmentOrder,
     InboundProblem,
     InvoiceDocument,
@@ -41,6 +42,9 @@ class FakeAdapter(Adapter):
         self.problems: list[InboundProblem] = []
         self.incomplete: str | None = None
         self.acknowledged: list[list[ShipmentOutcome]] = []
+        #: What the next ``cancel_order`` calls return, in turn (None once empty: accepted,
+        #: as an adapter written before outcomes existed answers).
+        self.cancel_outcomes: list[Any] = []
 
     def _maybe_fail(self, method: str) -> None:
         queue = self.fail.get(method)
@@ -58,9 +62,10 @@ class FakeAdapter(Adapter):
         return SubmitResult(external_id=f"ext-{order.number}-r{order.revision}")
 
     def cancel_order(self, order: FulfilmentOrder, external_id: str | None,
-                     reason: str | None) -> None:
+                     reason: str | None) -> CancelOutcome | None:
         self.calls.append(("cancel", order))
         self._maybe_fail("cancel")
+        return self.cancel_outcomes.pop(0) if self.cancel_outcomes else None
 
     def fetch_shipments(self, cursor: str | None) -> ShipmentPull:
         self.calls.append(("fetch", cursor))

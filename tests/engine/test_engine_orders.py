@@ -91,8 +91,8 @@ def test_change_is_parked_when_adapter_cannot_update(
     summary = make_engine(adapters={"wh": adapter}).reconcile()
     assert summary.parked == 1 and summary.exit_code == 4
     assert summary.parked_reasons[0] == (
-        f"order {order['number']} changed after it was exported to wh, which cannot update "
-        "orders: fields changed: notes; update it there by hand")
+        f"order {order['number']} changed after it was exported to wh: fields changed: notes; "
+        "wh cannot update orders: update it there by hand")
     assert store.get_export("wh", order["id"]).state == ExportState.PARKED
     assert hooks.parked[-1][:3] == ("order", order["id"], "wh")
     assert make_engine(adapters={"wh": adapter}).reconcile(full=True).parked == 0  # no repeat

@@ -15,6 +15,7 @@ from engine_fakes import FakeAdapter, FakeHooks
 from graphql import FieldNode, FragmentSpreadNode, SelectionSetNode
 from pydantic.alias_generators import to_camel
 
+from oc_bridge.boundary import bind_adapters
 from oc_bridge.canonical import ShippedLine, StockLevel
 from oc_bridge.engine.allocation import allocate_lines
 from oc_bridge.engine.confirm import AutoConfirmer
@@ -127,9 +128,10 @@ def engine_reads(tmp_path: Path) -> set[str]:
     """Drive every code path that reads an order fetched with the lean document."""
     reads: set[str] = set()
     store = SqliteStore(tmp_path / "ledger.db")
-    settings = Settings(sync={"auto_confirm": "when-in-stock"})
+    settings = Settings(sync={"auto_confirm": "when-in-stock", "on_change_after_export": "update"})
     ctx = EngineContext(settings=settings, client=_ConfirmingClient(),  # type: ignore[arg-type]
-                        store=store, adapters={"wh": _StockedAdapter()}, hooks=FakeHooks())
+                        store=store, adapters=bind_adapters({"wh": _StockedAdapter()}),
+                        hooks=FakeHooks())
     summary = SyncSummary()
     exporter, confirmer = OrderExporter(ctx), AutoConfirmer(ctx)
     try:

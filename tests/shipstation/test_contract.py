@@ -20,6 +20,9 @@ _REVISION = re.compile(r"revision (\d+)")
 class ShipStationProbe:
     """:class:`oc_bridge.testing.WarehouseProbe` over the fake ShipStation's store."""
 
+    #: A label or a fulfilment closes the order: ShipStation refuses to cancel it (docs).
+    rejects_late_cancellation = True
+
     def __init__(self, fake: FakeShipStation) -> None:
         self.fake = fake
 

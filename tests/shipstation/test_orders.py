@@ -6,7 +6,7 @@ import pytest
 from fakes.shipstation.server import FakeShipStation
 from oc_bridge_shipstation.adapter import ShipStationAdapter
 
-from oc_bridge.canonical import FulfilmentAddress, SubmitResult
+from oc_bridge.canonical import CancelStatus, FulfilmentAddress, SubmitResult
 from oc_bridge.errors import AuthenticationError, MappingError, RejectedError, ServerError
 
 from .conftest import AdapterFactory
@@ -93,11 +93,12 @@ def test_resubmit_after_shipping_is_already_done(adapter: ShipStationAdapter,
 
 def test_cancel_and_cancel_again(adapter: ShipStationAdapter, fake: FakeShipStation) -> None:
     adapter.submit_order(make_order())
-    adapter.cancel_order(make_order(), None, "retailer changed their mind")
+    assert adapter.cancel_order(make_order(), None, "retailer changed their mind").is_accepted
     stored = fake.store.orders["orderchamp:Order:1"]
     assert stored["orderStatus"] == "cancelled"
     assert "retailer changed their mind" in stored["internalNotes"]
-    adapter.cancel_order(make_order(), None, None)  # idempotent
+    again = adapter.cancel_order(make_order(), None, None)  # idempotent
+    assert again.is_accepted and again.reason == "already cancelled"
     assert fake.store.orders["orderchamp:Order:1"]["orderStatus"] == "cancelled"
 
 
@@ -105,8 +106,11 @@ def test_cancel_of_a_shipped_order_is_rejected(adapter: ShipStationAdapter,
                                                fake: FakeShipStation) -> None:
     adapter.submit_order(make_order())
     fake.store.mark_shipped("orderchamp:Order:1")
-    with pytest.raises(RejectedError, match="cannot be cancelled"):
-        adapter.cancel_order(make_order(), None, "too late")
+    outcome = adapter.cancel_order(make_order(), None, "too late")
+    assert outcome.status == CancelStatus.REJECTED
+    assert "status shipped" in (outcome.reason or "")
+    assert "cannot be cancelled" in (outcome.reason or "")
+    assert fake.store.orders["orderchamp:Order:1"]["orderStatus"] == "shipped"
 
 
 def test_server_errors_are_retried(adapter: ShipStationAdapter, fake: FakeShipStation) -> None:
@@ -128,3 +132,14 @@ def test_bad_credentials_stop_everything(make_adapter: AdapterFactory) -> None:
     with pytest.raises(AuthenticationError) as caught:
         adapter.submit_orders([make_order()])
     assert "wrong" not in str(caught.value)
+
+
+def test_submit_after_a_cancellation_is_rejected_not_already_done(
+        adapter: ShipStationAdapter, fake: FakeShipStation) -> None:
+    """cancel-and-reexport cannot work with ShipStation: its cancelled orderKey stays
+    cancelled, so the new revision is refused (parked), never taken for already exported."""
+    adapter.submit_order(make_order())
+    assert adapter.cancel_order(make_order(), None, "edited").is_accepted
+    with pytest.raises(RejectedError, match="is cancelled there"):
+        adapter.submit_order(make_order(revision=2))
+    assert fake.store.orders["orderchamp:Order:1"]["orderStatus"] == "cancelled"

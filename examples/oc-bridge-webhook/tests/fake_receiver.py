@@ -85,12 +85,16 @@ class FakeReceiver:
             held = self.orders.get(order["reference"])
             if held is None:
                 held = self.orders[order["reference"]] = ReceivedOrder(order)
+            answer: dict[str, Any] = {"id": f"R-{order['reference']}"}
             if event["event"] == "order.cancelled":
-                held.cancelled = True
+                shipped = any(s.get("order_ref") == order["reference"] for s in self.shipments)
+                if shipped:  # too late: the receiver says so instead of cancelling
+                    answer = {**answer, "cancelled": False, "reason": "already shipped"}
+                else:
+                    held.cancelled = True
             elif order["revision"] >= held.order["revision"]:
                 held.order = order
             held.events.append(event["event"])
-            answer = {"id": f"R-{order['reference']}"}
             self.answers[key] = answer
             return 200, answer
 

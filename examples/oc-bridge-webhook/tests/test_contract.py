@@ -21,6 +21,9 @@ from oc_bridge_webhook import WebhookAdapter, WebhookConfig
 class ReceiverProbe:
     """The contract suite's window into the fake receiver (a ``WarehouseProbe``)."""
 
+    #: The receiver refuses to cancel an order it reported shipped.
+    rejects_late_cancellation = True
+
     def __init__(self, adapter: WebhookAdapter, env: ContractEnv) -> None:
         self.receiver: FakeReceiver = env.fixture("receiver")
         self.shipped = 0

@@ -56,6 +56,9 @@ class FakePicqer(FakeWarehouse):
     (idpicklist → picklist), ``shipments`` (in creation order), ``products`` (productcode →
     product). ``time_out_next_create(delay)`` stores the next order and answers late."""
 
+    #: A shipped order cannot be cancelled (WarehouseProbe: see ``_cancel``).
+    rejects_late_cancellation = True
+
     def __init__(self, api_key: str = "picqer-key", *, rate_limit: int = 500) -> None:
         super().__init__()
         self.api_key = api_key
@@ -212,7 +215,7 @@ class FakePicqer(FakeWarehouse):
         match = _ORDER.match(path)
         if match and int(match.group(1)) in self.orders:
             return self._order(self.orders[int(match.group(1))], method, bool(match.group(2)),
-                               request.json() or {})
+                               request.json() or {}, force=query.get("force") == "true")
         match = _PICKLIST.match(path)
         if match and method == "GET" and int(match.group(1)) in self.picklists:
             idpicklist = int(match.group(1))
@@ -270,7 +273,7 @@ class FakePicqer(FakeWarehouse):
         return picklist
 
     def _order(self, order: dict[str, Any], method: str, process: bool,
-               body: dict[str, Any]) -> FakeResponse:
+               body: dict[str, Any], *, force: bool = False) -> FakeResponse:
         if process and method == "POST":
             if order["status"] != "concept":
                 return self._reply(400, {"error": True, "error_message": "Already processed"})
@@ -288,11 +291,31 @@ class FakePicqer(FakeWarehouse):
                 order["_content"] = _content(body)
             return self._reply(200, _public(order))
         if method == "DELETE":
-            if order["status"] == "cancelled":
-                return self._reply(409, {"error": True, "error_message": "Already cancelled"})
-            order["status"] = "cancelled"
-            return self._reply(204, None)
+            return self._cancel(order, force)
         return FakeResponse(405, {"error": True, "error_message": "Method not allowed"})
+
+    def _cancel(self, order: dict[str, Any], force: bool) -> FakeResponse:
+        """Picqer's docs: cancelling removes orders in status ``concept`` or ``expected``
+        only; ``?force=true`` cancels regardless of status, removing attached picklists even
+        if picked. ASSUMPTIONS (the docs do not say): an order with a shipment (a closed
+        picklist with a label that was not cancelled) cannot be cancelled even with force, and
+        a refusal is a 400 with Picqer's usual error body."""
+        if order["status"] == "cancelled":
+            return self._reply(409, {"error": True, "error_message": "Already cancelled"})
+        shipped = any(s["idorder"] == order["idorder"] and not s["cancelled"]
+                      for s in self.shipments)
+        if shipped or order["status"] == "completed":
+            return self._reply(400, {"error": True, "error_code": 24, "error_message":
+                                     "Order cannot be cancelled: it has been shipped"})
+        if not force and order["status"] not in {"concept", "expected"}:
+            return self._reply(400, {"error": True, "error_code": 24, "error_message":
+                                     f"Order cannot be cancelled: status {order['status']}; "
+                                     "use force to cancel it anyway"})
+        order["status"] = "cancelled"
+        for picklist in self.picklists.values():
+            if picklist["idorder"] == order["idorder"]:
+                picklist["status"] = "cancelled"
+        return self._reply(204, None)
 
 
 def _content(body: dict[str, Any]) -> str:

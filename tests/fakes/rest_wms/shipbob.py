@@ -65,6 +65,9 @@ class FakeShipBob(FakeWarehouse):
     """ShipBob under ``/2025-07`` (configure ``api_url`` as the adapter's ``base_url``).
     ``orders`` maps id → order; ``rate_limit`` calls per ``window`` seconds (sliding)."""
 
+    #: A shipped shipment cannot be cancelled (WarehouseProbe: see ``_cancel``).
+    rejects_late_cancellation = True
+
     def __init__(self, token: str = "shipbob-token", channel_id: str = "4242", *,
                  rate_limit: int = 150, window: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -293,17 +296,32 @@ class FakeShipBob(FakeWarehouse):
         match = _CANCEL.match(path)
         if match and method == "POST" and int(match.group(1)) in self.orders:
             order = self.orders[int(match.group(1))]
-            if order["status"] == "Cancelled":
-                return FakeResponse(422, {"order": ["Order is already cancelled"]})
+            return self._cancel(order)
+        if path == f"{PREFIX}/inventory-level" and method == "GET":
+            return self._levels(request)
+        return FakeResponse(404, {"title": "Not Found", "status": 404})
+
+    def _cancel(self, order: dict[str, Any]) -> FakeResponse:
+        """ShipBob's docs: "Cancels an order and all associated shipments"; a shipment that is
+        picked, packed or shipped cannot be cancelled; the 200 answer carries
+        ``canceled_shipment_results[] {action, is_success, reason, shipment_id}``. Here a
+        ``Completed`` shipment (it has left ShipBob) is one that cannot be cancelled, and the
+        order then stays as it is. ASSUMPTION: an order already cancelled answers 422."""
+        if order["status"] == "Cancelled":
+            return FakeResponse(422, {"order": ["Order is already cancelled"]})
+        results = [{"action": "Cancel", "shipment_id": s["id"],
+                    "is_success": s["status"] != "Completed",
+                    "reason": ("Shipment has already been shipped"
+                               if s["status"] == "Completed" else "")}
+                   for s in order["shipments"]]
+        if all(r["is_success"] for r in results):
             order["status"] = "Cancelled"
             for shipment in order["shipments"]:
                 shipment["status"] = "Cancelled"
             self._touch(order)
-            return FakeResponse(200, {"order_id": order["id"], "order": _public(order),
-                                      "canceled_shipment_results": []})
-        if path == f"{PREFIX}/inventory-level" and method == "GET":
-            return self._levels(request)
-        return FakeResponse(404, {"title": "Not Found", "status": 404})
+        status = "Success" if all(r["is_success"] for r in results) else "Failed"
+        return FakeResponse(200, {"order_id": order["id"], "order": _public(order),
+                                  "status": status, "canceled_shipment_results": results})
 
     def _list(self, query: dict[str, str]) -> list[dict[str, Any]]:
         orders = list(self.orders.values())

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from oc_bridge.adapter import Adapter, AdapterConfig, AdapterContext, Capability
 from oc_bridge.canonical import (
+    CancelOutcome,
     FulfilmentOrder,
     InboundProblem,
     ShipmentPull,
@@ -104,6 +105,10 @@ class WebhookAdapter(Adapter[WebhookConfig]):
     # --- orders -----------------------------------------------------------------------------
 
     def _post(self, event: str, order: FulfilmentOrder, key: str, **extra: Any) -> SubmitResult:
+        return _result(self._send(event, order, key, **extra))
+
+    def _send(self, event: str, order: FulfilmentOrder, key: str,
+              **extra: Any) -> dict[str, Any] | None:
         missing = [line.line_ref for line in order.lines if not line.sku]
         if missing:
             raise MappingError(f"order {order.number}: lines without a SKU: {', '.join(missing)}")
@@ -119,12 +124,7 @@ class WebhookAdapter(Adapter[WebhookConfig]):
         )
         self.log.info("order %s r%d: %s delivered (HTTP %d)", order.reference, order.revision,
                       event, response.status_code)
-        answer = _json_object(response.content)
-        external_id = answer.get("id") if answer else None
-        return SubmitResult(
-            external_id=str(external_id) if external_id is not None else None,
-            already_existed=bool(answer and answer.get("duplicate")),
-        )
+        return _json_object(response.content)
 
     def submit_order(self, order: FulfilmentOrder) -> SubmitResult:
         """POST ``order.created``. A repeat (same reference and revision) carries the same
@@ -138,10 +138,15 @@ class WebhookAdapter(Adapter[WebhookConfig]):
 
     def cancel_order(
         self, order: FulfilmentOrder, external_id: str | None, reason: str | None
-    ) -> None:
-        """POST ``order.cancelled`` (one key per order: cancelling twice is one event)."""
-        self._post("order.cancelled", order, f"{order.reference}:cancelled",
-                   external_id=external_id, reason=reason)
+    ) -> CancelOutcome:
+        """POST ``order.cancelled`` (one key per order: cancelling twice is one event). The
+        receiver answers ``"cancelled": false`` with a ``reason`` when it is too late (already
+        shipped): a rejected cancellation; any other 2xx answer is accepted."""
+        answer = self._send("order.cancelled", order, f"{order.reference}:cancelled",
+                            external_id=external_id, reason=reason) or {}
+        if answer.get("cancelled") is False:
+            return CancelOutcome.rejected(str(answer.get("reason") or "refused by the receiver"))
+        return CancelOutcome.accepted()
 
     # --- shipments ----------------------------------------------------------------------------
 
@@ -203,6 +208,15 @@ class WebhookAdapter(Adapter[WebhookConfig]):
     def close(self) -> None:
         """Close the HTTP session."""
         self.http.close()
+
+
+def _result(answer: dict[str, Any] | None) -> SubmitResult:
+    """The receiver's answer to an order event: its id, and whether it was a repeat."""
+    external_id = answer.get("id") if answer else None
+    return SubmitResult(
+        external_id=str(external_id) if external_id is not None else None,
+        already_existed=bool(answer and answer.get("duplicate")),
+    )
 
 
 def _json_object(content: bytes) -> dict[str, Any] | None:
