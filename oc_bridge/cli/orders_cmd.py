@@ -9,6 +9,7 @@ from typing import Any
 
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.cli.order_actions import add_action_parsers
+from oc_bridge.cli.order_repair import add_repair_parsers
 from oc_bridge.models import Order
 
 PROGRESS_EVERY = 200
@@ -19,7 +20,8 @@ _COLUMNS = (("NUMBER", 12), ("STATUS", 24), ("RETAILER", 32), ("LINES", 5), ("TO
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``orders`` and its subcommands."""
     parser = subparsers.add_parser(
-        "orders", help="list, confirm, cancel, mark paid, set delivery",
+        "orders", help="list, confirm, cancel, mark paid, set delivery; resync, forget, "
+        "history",
         description="Work with Orderchamp orders."
     )
     sub = parser.add_subparsers(dest="orders_command", metavar="SUBCOMMAND")
@@ -42,6 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     listing.set_defaults(handler=run_list)
     add_action_parsers(sub)
+    add_repair_parsers(sub)
 
 
 def _row(values: list[str]) -> str:

@@ -6,6 +6,8 @@ import argparse
 import json
 from dataclasses import asdict
 
+from oc_bridge.actions.actor import cli_actor
+from oc_bridge.actions.repair import retry_parked
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.cli.sync_cmd import print_summary
 from oc_bridge.store import open_store
@@ -87,7 +89,8 @@ def run_parked(args: argparse.Namespace, env: CliEnv) -> int:
 def run_retry(args: argparse.Namespace, env: CliEnv) -> int:
     """Retry and print the summary; exit 0 when everything went through, else 4."""
     with env.open_runtime() as runtime:
-        summary = runtime.engine(dry_run=args.dry_run, progress=env.err).retry_parked(
-            None if args.all else args.id)
+        engine = runtime.engine(dry_run=args.dry_run, progress=env.err)
+        summary = retry_parked(engine, None if args.all else args.id,
+                               actor=cli_actor(env.environ))
     print_summary(summary, env, as_json=args.json)
     return summary.exit_code

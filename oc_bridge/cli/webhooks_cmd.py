@@ -23,11 +23,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     register.add_argument("--topic", action="append", dest="topics", metavar="TOPIC",
                           help=f"topic (repeatable; default: {', '.join(DEFAULT_TOPICS)})")
     register.add_argument("--template", help="payload template, e.g. INVOICING")
+    register.add_argument("--dry-run", action="store_true",
+                          help="change nothing; print what would be created or kept")
     register.set_defaults(handler=register_webhooks)
     listing = sub.add_parser("list", help="list subscriptions")
     listing.set_defaults(handler=list_webhooks)
     delete = sub.add_parser("delete", help="delete a subscription by id")
     delete.add_argument("id")
+    delete.add_argument("--dry-run", action="store_true",
+                        help="change nothing; say whether the subscription exists")
     delete.set_defaults(handler=delete_webhook)
 
 
@@ -41,6 +45,9 @@ def register_webhooks(args: argparse.Namespace, env: CliEnv) -> int:
             key = (topic, args.url, _template(args.template))
             if key in existing:
                 env.out(f"kept     {existing[key].id} {topic} {args.url}")
+                continue
+            if args.dry_run:
+                env.out(f"would create {topic} {args.url}")
                 continue
             created = client.create_webhook(topic, args.url, template=args.template)
             env.out(f"created  {created.id} {topic} {args.url}")
@@ -61,8 +68,15 @@ def list_webhooks(args: argparse.Namespace, env: CliEnv) -> int:
 
 
 def delete_webhook(args: argparse.Namespace, env: CliEnv) -> int:
-    """Delete one subscription."""
+    """Delete one subscription (``--dry-run``: say whether it exists; exit 1 when not)."""
     with env.orderchamp_client() as client:
+        if args.dry_run:
+            found = [w for w in client.list_webhooks() if w.id == args.id]
+            if not found:
+                env.err(f"error: no webhook subscription {args.id}")
+                return ExitCode.ERROR
+            env.out(f"would delete {args.id} {found[0].topic} {found[0].endpoint}")
+            return ExitCode.OK
         client.delete_webhook(args.id)
     env.out(f"deleted  {args.id}")
     return ExitCode.OK

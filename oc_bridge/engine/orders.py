@@ -74,6 +74,12 @@ class OrderExporter:
         self._batches: dict[str, list[_PendingSubmit]] = {}
         #: Overrides ``sync.on_change_after_export`` for this exporter (a repair run).
         self.on_change_override: str | None = None
+        #: Bring orders up to date at this instance only (``orders resync --adapter``); the
+        #: routing is still decided over every instance.
+        self.only_instance: str | None = None
+        #: Instances whose parked row of the order at hand is looked at again as if reset
+        #: (a dry-run resync: the reset itself is not written).
+        self.reopened: frozenset[str] = frozenset()
 
     def handle(self, order: Order, summary: SyncSummary, *, settled: bool = True) -> None:
         """Route the order, bring every instance up to date, then record the sighting.
@@ -108,6 +114,8 @@ class OrderExporter:
                 self.store.resolve_parked_for(ParkedKind.ORDER, order.id, None,
                                               "routed to " + ", ".join(routed))
         for instance in dict.fromkeys([*routed, *existing]):
+            if self.only_instance is not None and instance != self.only_instance:
+                continue
             adapter = self.ctx.adapters.get(instance)
             if adapter is not None:
                 self._claimed(order, instance, adapter, summary, allow_submit=instance in routed)
@@ -144,7 +152,8 @@ class OrderExporter:
                           allow_submit: bool) -> None:
         cancelled = is_cancelled(order)
         if rec is not None and rec.state == ExportState.PARKED \
-                and not (cancelled and rec.operation != ExportOperation.CANCEL):
+                and not (cancelled and rec.operation != ExportOperation.CANCEL) \
+                and instance not in self.reopened:
             return  # waits for a human (``oc-bridge retry``)
         if cancelled:
             self._cancel(order, instance, adapter, rec, summary)

@@ -119,11 +119,14 @@ class Store(ABC):
         the same transaction writes the one line, with the reason."""
 
     @abstractmethod
-    def forget_export(self, instance: str, order_id: str, *, actor: str,
-                      note: str) -> ExportRecord | None:
-        """Delete the export row (the next run exports the order there again as new), close
-        its open parked items and record the operator's action with ``actor``, in one
-        transaction. The deleted row, or None when there was none (nothing written)."""
+    def forget_export(self, instance: str, order_id: str, *, actor: str, note: str,
+                      reexport: bool = True) -> ExportRecord | None:
+        """Forget what the back end holds of the order, close its open parked items there
+        and record the operator's action with ``actor`` (``note`` on the line), in one
+        transaction. With ``reexport`` the row becomes an unfinished submission of the next
+        revision (nothing held, no external id): the next run exports the order there again
+        as new. Without it (a cancelled order) the row is deleted. The row as it was, or None
+        when there was none (nothing written)."""
 
     @abstractmethod
     def reset_export(self, instance: str, order_id: str) -> ExportRecord | None:

@@ -42,6 +42,8 @@ class LedgerExtrasMixin:
     """The SQL of cursors, parked items, activity and counts over the backend primitives."""
 
     sql: ModuleType
+    #: Lines of the bridge's own activity kept (operators' actions are always kept).
+    activity_keep: int = ACTIVITY_KEEP
 
     @abstractmethod
     def transaction(self, *, durable: bool = True) -> AbstractContextManager[None]:
@@ -65,7 +67,7 @@ class LedgerExtrasMixin:
         self._execute(self.sql.INSERT_ACTIVITY, {
             "at": utc_now(), "kind": kind, "reference": reference, "order_number": order_number,
             "instance": instance, "state": state, "message": message, "actor": actor})
-        self._execute(self.sql.PRUNE_ACTIVITY, {"keep": ACTIVITY_KEEP})
+        self._execute(self.sql.PRUNE_ACTIVITY, {"keep": self.activity_keep})
 
     def record_action(self, kind: str, reference: str, action: str, *, actor: str,
                       message: str | None = None, order_number: str | None = None,

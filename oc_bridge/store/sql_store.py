@@ -142,13 +142,16 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, L
                                instance=instance, message=error)
             return self._require_export(instance, order_id)
 
-    def forget_export(self, instance: str, order_id: str, *, actor: str,
-                      note: str) -> ExportRecord | None:
+    def forget_export(self, instance: str, order_id: str, *, actor: str, note: str,
+                      reexport: bool = True) -> ExportRecord | None:
         with self.transaction():
             record = self.get_export(instance, order_id)
             if record is None:
                 return None
-            self._execute(self.sql.DELETE_EXPORT, {"instance": instance, "order_id": order_id})
+            params = {"instance": instance, "order_id": order_id, "note": note,
+                      "at": utc_now()}
+            self._execute(self.sql.FORGET_EXPORT if reexport else self.sql.DELETE_EXPORT,
+                          params)
             self.resolve_parked_for(ParkedKind.ORDER, order_id, instance,
                                     f"forgotten by {actor}")
             self._activity("export", order_id, "forgotten", order_number=record.order_number,

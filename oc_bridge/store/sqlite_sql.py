@@ -320,6 +320,16 @@ SELECT_SHIPMENTS_FOR_ORDER = """SELECT * FROM shipments
     WHERE order_id = :order_id OR (order_number IS NOT NULL AND order_number = :number)
     ORDER BY created_at, instance, shipment_key"""
 DELETE_EXPORT = "DELETE FROM exports WHERE instance = :instance AND order_id = :order_id"
+#: Forget what the back end holds but keep counting revisions: the order is submitted again
+#: under the next revision (adapters are idempotent on reference and revision, so an old
+#: revision would be taken for already done), and the row is resumed like a failed step.
+FORGET_EXPORT = """UPDATE exports SET state = 'failed', operation = 'submit',
+    pending_revision = CASE WHEN COALESCE(pending_revision, 0) > COALESCE(revision, 0)
+        THEN pending_revision ELSE COALESCE(revision, 0) END + 1,
+    revision = NULL, digest = NULL, fingerprint = NULL, pending_digest = NULL,
+    pending_fingerprint = NULL, external_id = NULL, attempts = 0, last_error = :note,
+    updated_at = :at
+    WHERE instance = :instance AND order_id = :order_id"""
 
 # --- webhook inbox (schema version 3) -----------------------------------------------------------
 
