@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="file to write, - for stdout (default)")
     export.add_argument("--to-adapters", action="store_true",
                         help="hand customers to adapters with the customers capability")
+    export.add_argument("--dry-run", action="store_true",
+                        help="read the customers and say where they would go; write nothing "
+                        "(no file, no adapter call)")
     export.set_defaults(handler=run_export)
 
 
@@ -93,6 +96,8 @@ def _to_file(records: Iterator[CustomerRecord], path: str, fmt: str, env: CliEnv
 
 def run_export(args: argparse.Namespace, env: CliEnv) -> int:
     """Stream the export; exit 0."""
+    if args.dry_run:
+        return _dry_run(args, env)
     if args.to_adapters:
         return _to_adapters(args, env)
     with env.orderchamp_client() as client:
@@ -102,6 +107,28 @@ def run_export(args: argparse.Namespace, env: CliEnv) -> int:
         _to_file(records, args.output, args.format, env)
     progress.finish(f"{progress.count} customer(s) exported in "
                     f"{time.monotonic() - progress.started:.1f}s")
+    return ExitCode.OK
+
+
+def _dry_run(args: argparse.Namespace, env: CliEnv) -> int:
+    """Count what would be exported and name where it would go; nothing is written."""
+    targets: list[str] = []
+    if args.to_adapters:
+        with env.adapters_for_checking() as adapters:
+            targets = [n for n, a in adapters.items() if a.supports(Capability.CUSTOMERS)]
+        if not targets:
+            env.err("error: no adapter instance has the customers capability")
+            return ExitCode.ERROR
+    with env.orderchamp_client() as client:
+        progress = _Progress(env, lambda: client.stats)
+        for _ in progress.wrap(customer_records(client.iter_customers(args.channel),
+                                                args.channel)):
+            pass
+    progress.finish(f"{progress.count} customer(s) read")
+    where = [f"adapter {name}" for name in targets]
+    if args.output != "-" or not args.to_adapters:
+        where.append("stdout" if args.output == "-" else f"{args.output} ({args.format})")
+    env.out(f"dry run: would export {progress.count} customer(s) to {', '.join(where)}")
     return ExitCode.OK
 
 

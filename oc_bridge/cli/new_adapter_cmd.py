@@ -28,6 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dir", metavar="PATH",
                         help="folder to create the package in (default: ./oc-bridge-NAME); "
                         "must not exist or be empty")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write nothing; list the files that would be created")
     parser.set_defaults(handler=run_new_adapter)
 
 
@@ -38,10 +40,13 @@ def run_new_adapter(args: argparse.Namespace, env: CliEnv) -> int:
 
     names = AdapterNames.parse(args.name)
     target = Path(args.dir) if args.dir else Path(names.distribution)
-    written = create_adapter_package(names.name, target)
-    env.out(f"Created {names.distribution} in {target}:")
+    written = create_adapter_package(names.name, target, dry_run=args.dry_run)
+    verb = "Would create" if args.dry_run else "Created"
+    env.out(f"{verb} {names.distribution} in {target}:")
     for path in written:
         env.out(f"  {path.as_posix()}")
+    if args.dry_run:
+        return ExitCode.OK
     env.out("")
     env.out("Next:")
     env.out(f"  pip install -e '{target}[test]'")

@@ -85,5 +85,6 @@ def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int
         where = f" at {entry.instance}" if entry.instance else ""
         what = f"order {entry.order_number}" if entry.order_number else entry.reference
         note = f" ({entry.message})" if entry.message else ""
-        env.out(f"  {entry.at[:19]}Z  {entry.kind} {what}{where}: {entry.state}{note}")
+        who = f" by {entry.actor}" if entry.actor else ""
+        env.out(f"  {entry.at[:19]}Z  {entry.kind} {what}{where}: {entry.state}{who}{note}")
     return ExitCode.OK

@@ -90,10 +90,11 @@ def _render(template: str, names: AdapterNames) -> str:
     )
 
 
-def create_adapter_package(name: str, target: Path) -> list[Path]:
+def create_adapter_package(name: str, target: Path, *, dry_run: bool = False) -> list[Path]:
     """Generate the package for adapter type ``name`` into ``target`` (created; it must not
-    exist or be empty). Returns the files written, relative to ``target``. Raises
-    ``ScaffoldError`` for a bad name or a non-empty ``target``; writes nothing then."""
+    exist or be empty). Returns the files written (with ``dry_run``: that would be written,
+    nothing is), relative to ``target``. Raises ``ScaffoldError`` for a bad name or a
+    non-empty ``target``; writes nothing then."""
     names = AdapterNames.parse(name)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ScaffoldError(f"{target} already exists and is not an empty folder")
@@ -102,6 +103,8 @@ def create_adapter_package(name: str, target: Path) -> list[Path]:
         for template, output in TEMPLATES.items()
     }
     for relative, text in rendered.items():
+        if dry_run:
+            break
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -215,3 +215,16 @@ inbound_dir = "{tmp_path / 'in2'}"
     assert (order["id"], "2") not in bridge.order_files()  # csv was left alone
     bad = bridge.run("orders", "resync", order["id"], "--adapter", "nope")
     assert bad.returncode == 1 and "no adapter instance 'nope'" in bad.stderr
+
+
+def test_dry_runs_of_file_writing_commands_write_nothing(bridge: Bridge) -> None:
+    target = bridge.root / "customers.csv"
+    result = bridge.run("customers", "export", "--output", str(target), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "dry run: would export" in result.stdout and str(target) in result.stdout
+    assert not target.exists()
+    package = bridge.root / "oc-bridge-acme"
+    result = bridge.run("new-adapter", "acme", "--dir", str(package), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Would create oc-bridge-acme")
+    assert "pyproject.toml" in result.stdout and not package.exists()

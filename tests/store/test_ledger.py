@@ -374,3 +374,36 @@ def test_inbox_workers_never_lease_one_order_twice(store: Store) -> None:
         thread.join()
     assert sorted(group[0] for group in leased) == list("ABCDEFGH")
     assert all(len(group) == 3 and len(set(group)) == 1 for group in leased)
+
+
+def test_order_history_look_ups_and_forget(store: Store) -> None:
+    _submit(store, "o1")
+    store.finish_export("csv", "o1", state=ExportState.EXPORTED, external_id="f1.csv")
+    store.receive_shipment("csv", "k1", report_json="{}", order_id=None, order_number="OC-1")
+    with store.transaction():
+        store.fail_export("csv", "o1", order_number="OC-1", operation=ExportOperation.UPDATE,
+                          error="changed", park=True, sent=False)
+        item = store.park(ParkedKind.ORDER, "o1", instance="csv", reason="changed: notes",
+                          order_number="OC-1")
+    store.record_action("order", "o1", "resync", actor="cli:ann", order_number="OC-1",
+                        message="adapter all")
+    events = store.order_activity("o1", "OC-1")
+    assert [(e.kind, e.state) for e in events] == [
+        ("export", "submitting"), ("export", "exported"), ("shipment", "received"),
+        ("order", "parked"), ("order", "resync")]
+    assert events[-1].actor == "cli:ann" and events[0].actor is None
+    assert [s.shipment_key for s in store.shipments_for_order("o1", "OC-1")] == ["k1"]
+    assert [p.id for p in store.parked_for_order("o1", "OC-1")] == [item.id]
+
+    before = store.forget_export("csv", "o1", actor="cli:bob", note="warehouse lost it")
+    assert before is not None and before.revision == 1
+    rec = store.get_export("csv", "o1")
+    assert (rec.state, rec.operation, rec.revision, rec.pending_revision, rec.external_id) == (
+        ExportState.FAILED, ExportOperation.SUBMIT, None, 2, None)
+    assert store.get_parked(item.id).resolution == "forgotten by cli:bob"
+    last = store.order_activity("o1")[-1]
+    assert (last.state, last.actor, last.message) == ("forgotten", "cli:bob",
+                                                      "warehouse lost it")
+    assert store.forget_export("csv", "o1", actor="cli:bob", note="gone", reexport=False)
+    assert store.get_export("csv", "o1") is None
+    assert store.forget_export("csv", "o1", actor="cli:bob", note="again") is None
