@@ -116,7 +116,7 @@ def order_history(store: Store, order: str) -> OrderHistory:
         invoices=[{"invoice_id": i.invoice_id, "number": i.number}
                   for i in store.list_invoices(order_id)],
         delivery_date=store.get_delivery_date(order_id),
-        events=store.order_activity(order_id, number),
+        events=store.activity_for_order(order_id, number),
     )
     if not (seen or exports or history.shipments or history.parked or history.events):
         raise OcBridgeError(f"the ledger has no record of order {order} (an Orderchamp id or "

@@ -251,22 +251,8 @@ class Store(ABC):
         pruned."""
 
     @abstractmethod
-    def order_activity(self, order_id: str, number: str | None = None) -> list[ActivityEntry]:
-        """Every activity line about one order (its export steps, parkings, operator actions
-        and, through ``number``, its shipments), oldest first."""
-
-    @abstractmethod
     def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
         """The latest operators' actions (lines with an ``actor``), newest first."""
-
-    @abstractmethod
-    def parked_for_order(self, order_id: str, number: str | None = None) -> list[ParkedItem]:
-        """Every parked item (open or resolved) of one order, oldest first."""
-
-    @abstractmethod
-    def shipments_for_order(self, order_id: str,
-                            number: str | None = None) -> list[ShipmentRecord]:
-        """Every shipment row of one order (by id, or by number when the id was unknown)."""
 
     @abstractmethod
     def counts(self) -> StoreCounts:

@@ -76,17 +76,9 @@ class LedgerExtrasMixin:
             self._activity(kind, reference, action, order_number=order_number,
                            instance=instance, message=message, actor=actor)
 
-    def order_activity(self, order_id: str, number: str | None = None) -> list[ActivityEntry]:
-        return [ActivityEntry(**dict(r)) for r in self._query(
-            self.sql.SELECT_ORDER_ACTIVITY, {"order_id": order_id, "number": number})]
-
     def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
         return [ActivityEntry(**dict(r))
                 for r in self._query(self.sql.SELECT_ACTOR_ACTIVITY, {"limit": limit})]
-
-    def parked_for_order(self, order_id: str, number: str | None = None) -> list[ParkedItem]:
-        return [_parked(r) for r in self._query(
-            self.sql.SELECT_PARKED_FOR_ORDER, {"order_id": order_id, "number": number})]
 
     # --- cursors ----------------------------------------------------------------------------
 

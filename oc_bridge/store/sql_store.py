@@ -200,10 +200,6 @@ class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, L
                            order_number=record.order_number, message=message)
             return record
 
-    def shipments_for_order(self, order_id: str,
-                            number: str | None = None) -> list[ShipmentRecord]:
-        return [_shipment(r) for r in self._query(
-            self.sql.SELECT_SHIPMENTS_FOR_ORDER, {"order_id": order_id, "number": number})]
 
     def receive_shipment(
         self, instance: str, shipment_key: str, *, report_json: str, order_id: str | None,

@@ -307,18 +307,8 @@ INSERT_ACTIVITY = """INSERT INTO activity
 PRUNE_ACTIVITY = """DELETE FROM activity WHERE actor IS NULL
     AND id <= (SELECT MAX(id) FROM activity) - :keep"""
 SELECT_ACTIVITY = "SELECT * FROM activity ORDER BY id DESC LIMIT :limit"
-#: Every line about one order: its own, and its shipments' (which carry its number).
-SELECT_ORDER_ACTIVITY = """SELECT * FROM activity
-    WHERE reference = :order_id OR (order_number IS NOT NULL AND order_number = :number)
-    ORDER BY id"""
 SELECT_ACTOR_ACTIVITY = """SELECT * FROM activity WHERE actor IS NOT NULL
     ORDER BY id DESC LIMIT :limit"""
-SELECT_PARKED_FOR_ORDER = """SELECT * FROM parked
-    WHERE reference = :order_id OR (order_number IS NOT NULL AND order_number = :number)
-    ORDER BY id"""
-SELECT_SHIPMENTS_FOR_ORDER = """SELECT * FROM shipments
-    WHERE order_id = :order_id OR (order_number IS NOT NULL AND order_number = :number)
-    ORDER BY created_at, instance, shipment_key"""
 DELETE_EXPORT = "DELETE FROM exports WHERE instance = :instance AND order_id = :order_id"
 #: Forget what the back end holds but keep counting revisions: the order is submitted again
 #: under the next revision (adapters are idempotent on reference and revision, so an old

@@ -30,7 +30,7 @@ def _revisions(adapter: FakeAdapter, order: dict) -> list[int]:
 
 
 def _parked_lines(store: SqliteStore, order_id: str) -> list[str]:
-    return [a.state for a in store.order_activity(order_id) if a.state == "parked"]
+    return [a.state for a in store.activity_for_order(order_id, None) if a.state == "parked"]
 
 
 def test_accepted_cancellation_is_recorded(make_engine: Engine, adapter: FakeAdapter,

@@ -387,7 +387,7 @@ def test_order_history_look_ups_and_forget(store: Store) -> None:
                           order_number="OC-1")
     store.record_action("order", "o1", "resync", actor="cli:ann", order_number="OC-1",
                         message="adapter all")
-    events = store.order_activity("o1", "OC-1")
+    events = store.activity_for_order("o1", "OC-1")
     assert [(e.kind, e.state) for e in events] == [
         ("export", "submitting"), ("export", "exported"), ("shipment", "received"),
         ("order", "parked"), ("order", "resync")]
@@ -401,7 +401,7 @@ def test_order_history_look_ups_and_forget(store: Store) -> None:
     assert (rec.state, rec.operation, rec.revision, rec.pending_revision, rec.external_id) == (
         ExportState.FAILED, ExportOperation.SUBMIT, None, 2, None)
     assert store.get_parked(item.id).resolution == "forgotten by cli:bob"
-    last = store.order_activity("o1")[-1]
+    last = store.activity_for_order("o1", None)[-1]
     assert (last.state, last.actor, last.message) == ("forgotten", "cli:bob",
                                                       "warehouse lost it")
     assert store.forget_export("csv", "o1", actor="cli:bob", note="gone", reexport=False)
