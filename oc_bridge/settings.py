@@ -36,6 +36,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -50,6 +51,9 @@ from oc_bridge.errors import SettingProblem, SettingsError
 __all__ = [
     "AccountSettings",
     "AdapterSection",
+    "AlertEmailSettings",
+    "AlertSettings",
+    "AlertWebhookSettings",
     "ConsoleSettings",
     "DaemonSettings",
     "LoggingSettings",
@@ -295,6 +299,86 @@ class ConsoleSettings(_Section):
         return value
 
 
+#: Every alert kind (oc_bridge.alerts.AlertKind); ``alerts.kinds`` picks from these.
+ALERT_KINDS = ("stuck_inbox", "stuck_export", "stuck_shipment", "not_exported", "not_shipped",
+               "parked", "lost_webhook")
+
+
+class AlertWebhookSettings(_Section):
+    """Alerts POSTed as JSON to an HTTP endpoint (a chat bridge, an incident tool)."""
+
+    url: str | None = Field(None, description="Endpoint alerts are POSTed to; unset: no webhook.")
+    secret: SecretStr | None = Field(
+        None, description="Signs each body: X-OC-Bridge-Signature = hex HMAC-SHA256 of it.")
+    timeout: float = Field(10.0, gt=0, description="Seconds to wait for the endpoint.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class AlertEmailSettings(_Section):
+    """Alerts sent as e-mail over SMTP."""
+
+    host: str | None = Field(None, description="SMTP server; unset: no e-mail.")
+    port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL).")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls, ssl (implicit TLS) or none (trusted relay only).")
+    username: str | None = Field(None, description="SMTP login; unset sends without login.")
+    password: SecretStr | None = Field(None, description="SMTP password.")
+    from_addr: str = Field("oc-bridge@localhost", description="The From address.")
+    to: list[str] = Field(default_factory=list, description="Recipients.")
+    subject_prefix: str = Field("[oc-bridge]", description="Put before every subject.")
+    ca_file: str | None = Field(
+        None, description="CA bundle to verify the server's certificate; unset: system CAs.")
+    timeout: float = Field(10.0, gt=0, description="Seconds to wait for the SMTP server.")
+
+    @model_validator(mode="after")
+    def _recipients(self) -> AlertEmailSettings:
+        if self.host is not None and not self.to:
+            raise ValueError("alerts.email.host is set but alerts.email.to names no recipient")
+        if self.password is not None and self.username is None:
+            raise ValueError("alerts.email.password is set without alerts.email.username")
+        return self
+
+
+class AlertSettings(_Section):
+    """Stuck-item detection and where alerts go (logs and metrics always)."""
+
+    enabled: bool = Field(True, description="Daemon: run the alert check on a schedule.")
+    check_interval: int = Field(300, ge=1, description="Daemon: seconds between alert checks.")
+    stuck_after: int = Field(
+        1800, ge=0, description="An item in flight or retrying longer than this is stuck (s).")
+    export_within: int = Field(
+        3600, ge=0, description="A confirmed order not exported after this long is stuck (s).")
+    ship_within: int = Field(
+        259200, ge=0, description="An exported order with no shipment after this long (s).")
+    lost_webhook_grace: int = Field(
+        120, ge=0, description="Reconciliation judges an order change only once it is this "
+        "old (s), and a webhook received up to this long before it counts (clock skew).")
+    dedupe_window: int = Field(
+        21600, ge=0, description="The same alert is not sent again on a channel within (s).")
+    max_per_hour: int = Field(
+        20, ge=1, description="Messages per channel per hour; further alerts wait.")
+    max_items: int = Field(20, ge=1, description="Alerts listed in one message; rest counted.")
+    kinds: list[str] = Field(
+        default_factory=lambda: list(ALERT_KINDS), description="Alert kinds that alert.")
+    webhook: AlertWebhookSettings = Field(default_factory=AlertWebhookSettings)
+    email: AlertEmailSettings = Field(default_factory=AlertEmailSettings)
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = [kind for kind in value if kind not in ALERT_KINDS]
+        if unknown:
+            raise ValueError(f"unknown alert kind(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(ALERT_KINDS)}")
+        return value
+
+
 class LoggingSettings(_Section):
     """Log output of the CLI and daemon."""
 
@@ -389,6 +473,7 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     adapters: dict[str, AdapterSection] = Field(
         default_factory=dict, description="Fulfilment adapter instances."
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from oc_bridge.errors import ConfigurationError, SettingProblem, SettingsError
+from oc_bridge.store.alert_records import AlertSend, WorkItem
 from oc_bridge.store.base import Store
 from oc_bridge.store.inbox import (
     ORDERCHAMP_SOURCE,
@@ -41,6 +42,7 @@ __all__ = [
     "UNFINISHED_EXPORT_STATES",
     "UNFINISHED_SHIPMENT_STATES",
     "ActivityEntry",
+    "AlertSend",
     "AwaitingStock",
     "Claim",
     "ExportOperation",
@@ -59,6 +61,7 @@ __all__ = [
     "StockPush",
     "Store",
     "StoreCounts",
+    "WorkItem",
     "body_digest",
     "check_store_url",
     "is_postgres_url",

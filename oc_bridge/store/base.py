@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
 from oc_bridge.canonical import InvoiceDocument
+from oc_bridge.store.alert_records import AlertSend, WorkItem
 from oc_bridge.store.inbox import InboxDelivery, InboxItem
 from oc_bridge.store.records import (
     ActivityEntry,
@@ -443,3 +444,63 @@ class Store(ABC):
     @abstractmethod
     def inbox_last_received(self, source: str) -> dict[str, str]:
         """``event -> received_at`` of the latest stored delivery per event of ``source``."""
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def unfinished_exports(self) -> list[WorkItem]:
+        """Exports in flight or failed (retrying), oldest first, each with the time its work
+        began in ``since`` (a new export: its row's creation; an update or cancellation: the
+        Orderchamp change it carries, as Orderchamp wrote it)."""
+
+    @abstractmethod
+    def unfinished_shipments(self, started_before: str) -> list[WorkItem]:
+        """Shipment reports not yet shipped nor parked whose row was created before
+        ``started_before`` (ISO-8601 UTC), oldest first."""
+
+    @abstractmethod
+    def unprocessed_inbox(self, received_before: str) -> list[WorkItem]:
+        """Inbox items pending or leased that were received before ``received_before``."""
+
+    @abstractmethod
+    def confirmed_unexported(self) -> list[OrderSeen]:
+        """Orders last seen confirmed and awaiting fulfilment that no adapter instance holds
+        (none exported, updating, cancelling or cancelled) and that are not parked."""
+
+    @abstractmethod
+    def exported_unshipped(self, exported_before: str) -> list[WorkItem]:
+        """Exports (state ``exported``) first recorded before ``exported_before`` whose order
+        has no shipped parcel in the ledger and was last seen still awaiting fulfilment."""
+
+    @abstractmethod
+    def webhook_received_since(self, order_id: str, since: str) -> bool:
+        """Whether the inbox holds an Orderchamp delivery about ``order_id`` received at or
+        after ``since`` (ISO-8601 UTC)."""
+
+    @abstractmethod
+    def reserve_alert(self, channel: str, alert_key: str, kind: str, *,
+                      window_seconds: float) -> str | None:
+        """Take the right to send ``alert_key`` on ``channel``: granted (the reservation time
+        returned) when it was never sent there or last sent more than ``window_seconds`` ago;
+        None otherwise. Two callers racing for one key never both get it."""
+
+    @abstractmethod
+    def release_alert(self, channel: str, alert_key: str, reserved_at: str) -> None:
+        """Give a reservation back (its sending failed), so the next check sends it."""
+
+    @abstractmethod
+    def record_alert_send(self, channel: str, *, alerts: int, outcome: str,
+                          message: str | None = None) -> None:
+        """Record one message a channel sent (``outcome`` ``sent``) or failed to send."""
+
+    @abstractmethod
+    def alert_sends_since(self, channel: str, since: str) -> int:
+        """Messages ``channel`` sent successfully at or after ``since`` (rate limit)."""
+
+    @abstractmethod
+    def recent_alert_sends(self, limit: int = 20) -> list[AlertSend]:
+        """The latest messages of every channel, newest first."""
+
+    @abstractmethod
+    def prune_alerts(self, older_than_seconds: float) -> int:
+        """Forget alert keys and sends older than this; how many rows were deleted."""

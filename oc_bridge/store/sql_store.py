@@ -23,6 +23,7 @@ from oc_bridge.store.records import (
     ShipmentRecord,
     ShipmentState,
 )
+from oc_bridge.store.sql_alerts import AlertsMixin
 from oc_bridge.store.sql_claims import ClaimsMixin
 from oc_bridge.store.sql_extras import LedgerExtrasMixin, Row, utc_now
 from oc_bridge.store.sql_inbox import InboxMixin
@@ -46,8 +47,8 @@ def _shipment(row: Row) -> ShipmentRecord:
     return ShipmentRecord(**data)
 
 
-class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, LedgerExtrasMixin,
-               Store):
+class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, AlertsMixin,
+               LedgerExtrasMixin, Store):
     """:class:`Store` over SQL statements; see the module docstring for what a backend adds."""
 
     sql: ModuleType

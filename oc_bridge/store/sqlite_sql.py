@@ -172,6 +172,26 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX activity_reference ON activity (reference)",
         "CREATE INDEX activity_order_number ON activity (order_number)",
     )),
+    (7, "alerts: what was sent on which channel (dedupe, rate limit across restarts)", (
+        """CREATE TABLE alert_keys (
+            channel TEXT NOT NULL,
+            alert_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            first_at TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            times INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (channel, alert_key)
+        )""",
+        """CREATE TABLE alert_sends (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            alerts INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            message TEXT
+        )""",
+        "CREATE INDEX alert_sends_channel ON alert_sends (channel, sent_at)",
+    )),
 )
 
 # --- schema version -------------------------------------------------------------------------
@@ -441,3 +461,63 @@ VIEW_INBOX_OLDEST_OPEN = """SELECT MIN(received_at) AS oldest FROM inbox
     WHERE state IN ('pending', 'leased')"""
 VIEW_INBOX_LAST_BY_EVENT = """SELECT event, MAX(received_at) AS last FROM inbox
     WHERE source = :source GROUP BY event"""
+
+# --- alerts (schema version 7): stuck-item queries, dedupe and rate limit --------------------
+
+#: Unfinished exports with the time their work began: a new export since its row was created;
+#: an update or cancellation since the Orderchamp change it carries (compared by the caller:
+#: Orderchamp's times are not in the ledger's own format).
+ALERT_UNFINISHED_EXPORTS = """SELECT e.instance, e.order_id, e.order_number, e.state,
+    e.operation, e.attempts, e.last_error, e.updated_at,
+    CASE WHEN e.operation = 'submit' THEN e.created_at ELSE o.updated_at END AS change_at,
+    e.created_at
+    FROM exports e LEFT JOIN orders_seen o ON o.order_id = e.order_id
+    WHERE e.state IN ('submitting', 'updating', 'cancelling', 'failed')
+    ORDER BY e.created_at, e.order_id, e.instance"""
+ALERT_UNFINISHED_SHIPMENTS = """SELECT instance, shipment_key, order_id, order_number, state,
+    attempts, last_error, created_at, updated_at FROM shipments
+    WHERE state IN ('received', 'creating', 'created', 'shipping', 'failed')
+      AND created_at < :before
+    ORDER BY created_at, instance, shipment_key"""
+ALERT_UNPROCESSED_INBOX = """SELECT id, source, event, order_id, state, attempts, last_error,
+    received_at FROM inbox WHERE state IN ('pending', 'leased') AND received_at < :before
+    ORDER BY id"""
+#: Confirmed orders waiting for fulfilment that no instance holds (exported or past it) and
+#: that are not parked for a human already (a parked order alerts as parked).
+ALERT_CONFIRMED_UNEXPORTED = """SELECT o.* FROM orders_seen o
+    WHERE o.is_confirmed = 1 AND o.is_cancelled = 0 AND o.status = 'AWAITING_FULFILMENT'
+      AND NOT EXISTS (SELECT 1 FROM exports e WHERE e.order_id = o.order_id
+                      AND e.state IN ('exported', 'updating', 'cancelling', 'cancelled'))
+      AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.reference = o.order_id
+                      AND p.kind = 'order' AND p.resolved_at IS NULL)
+    ORDER BY o.order_id"""
+#: Orders exported before :before with no parcel shipped yet, still waiting for fulfilment
+#: at Orderchamp as far as the ledger last saw (shipped, delivered, cancelled ones left out).
+ALERT_EXPORTED_UNSHIPPED = """SELECT e.instance, e.order_id, e.order_number, e.created_at
+    FROM exports e LEFT JOIN orders_seen o ON o.order_id = e.order_id
+    WHERE e.state = 'exported' AND e.created_at < :before
+      AND (o.status IS NULL OR o.status IN ('AWAITING_FULFILMENT', 'FULFILMENT_IN_PROGRESS'))
+      AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = e.order_id
+                      AND s.state = 'shipped')
+    ORDER BY e.created_at, e.order_id, e.instance"""
+#: Whether Orderchamp delivered a webhook about an order since a time (lost-webhook check).
+ALERT_WEBHOOK_SINCE = """SELECT COUNT(*) AS n FROM inbox WHERE source = 'orderchamp'
+    AND order_id = :order_id AND received_at >= :since"""
+#: Reserve an alert key on a channel: inserted, or taken again once its last sending is older
+#: than :cutoff. The row count says whether this caller may send it (two racing senders
+#: never both get 1).
+ALERT_KEY_RESERVE = """INSERT INTO alert_keys (channel, alert_key, kind, first_at, sent_at, times)
+    VALUES (:channel, :alert_key, :kind, :at, :at, 1)
+    ON CONFLICT (channel, alert_key) DO UPDATE SET sent_at = excluded.sent_at,
+        times = alert_keys.times + 1
+    WHERE alert_keys.sent_at <= :cutoff"""
+#: A reservation whose sending failed: free again at once.
+ALERT_KEY_RELEASE = """UPDATE alert_keys SET sent_at = '' WHERE channel = :channel
+    AND alert_key = :alert_key AND sent_at = :at"""
+ALERT_KEYS_PRUNE = "DELETE FROM alert_keys WHERE sent_at < :before"
+ALERT_SEND_INSERT = """INSERT INTO alert_sends (channel, sent_at, alerts, outcome, message)
+    VALUES (:channel, :at, :alerts, :outcome, :message)"""
+ALERT_SENDS_COUNT = """SELECT COUNT(*) AS n FROM alert_sends WHERE channel = :channel
+    AND outcome = 'sent' AND sent_at >= :since"""
+ALERT_SENDS_RECENT = "SELECT * FROM alert_sends ORDER BY id DESC LIMIT :limit"
+ALERT_SENDS_PRUNE = "DELETE FROM alert_sends WHERE sent_at < :before"
