@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "oc_bridge.cli.status_cmd",
     "oc_bridge.cli.db_cmd",
     "oc_bridge.cli.parked_cmd",
+    "oc_bridge.cli.alerts_cmd",
     "oc_bridge.cli.run_cmd",
     "oc_bridge.cli.webhooks_cmd",
     "oc_bridge.cli.console_cmd",

@@ -8,11 +8,15 @@ from dataclasses import asdict
 from typing import Any
 
 from oc_bridge.accounts import each_account, has_accounts
+from oc_bridge.alerts import AlertKind, detect
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.settings import Settings
 from oc_bridge.store import open_store
 
 __all__ = ["add_parser", "run_status"]
+
+#: Stuck items listed by ``status`` (``alerts check`` lists them all).
+STUCK_SHOWN = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -57,8 +61,10 @@ def _status_data(settings: Settings, limit: int) -> dict[str, Any]:
         counts = store.counts()
         activity = store.recent_activity(limit)
         awaiting = store.list_awaiting_stock()
+        alerting = detect(store, settings.alerts).enabled(settings.alerts.kinds)
     return {"counts": asdict(counts), "activity": [asdict(a) for a in activity],
-            "awaiting_stock": [asdict(a) for a in awaiting]}
+            "awaiting_stock": [asdict(a) for a in awaiting],
+            "alerts": [a.to_dict() for a in alerting]}
 
 
 def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int:
@@ -69,6 +75,7 @@ def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int
         counts = store.counts()
         activity = store.recent_activity(args.limit)
         awaiting = store.list_awaiting_stock()
+        alerting = detect(store, settings.alerts).enabled(settings.alerts.kinds)
     env.out(f"orders seen: {counts.orders_seen}")
     env.out(f"exports:     {_counts_text(counts.exports)}")
     env.out(f"shipments:   {_counts_text(counts.shipments)}")
@@ -79,6 +86,13 @@ def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int
         short = ", ".join(f"{s.sku} needs {s.needed}, has {s.available}"
                           for s in item.short_lines)
         env.out(f"  order {item.order_number} (since {item.since[:19]}Z): {short}")
+    stuck = [a for a in alerting if a.kind is not AlertKind.PARKED]
+    env.out(f"alerts:      {len(stuck) or 'nothing'} stuck"
+            + (" (oc-bridge alerts check lists them)" if stuck else ""))
+    for alert in stuck[:STUCK_SHOWN]:
+        env.out(f"  [{alert.kind.value}] {alert.message}")
+    if len(stuck) > STUCK_SHOWN:
+        env.out(f"  ... and {len(stuck) - STUCK_SHOWN} more")
     if activity:
         env.out("recent activity:")
     for entry in activity:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from oc_bridge.alerts import AlertService
 from oc_bridge.daemon.adapter_routes import RouteContext
 from oc_bridge.daemon.inbox import InboxProcessor
 from oc_bridge.daemon.intake import InboxWriter
@@ -55,6 +56,9 @@ class DaemonContext:
         self.last_reconciled: float | None = None
         #: What the last successful reconciliation did (shown by the console).
         self.last_reconcile_summary: SyncSummary | None = None
+        #: Alert detection and delivery (the ``alerts`` job, lost-webhook alerts).
+        self.alerts = AlertService(runtime.store, runtime.settings.alerts, observer=metrics,
+                                   on_counts=metrics.set_stuck)
 
     def mark_reconciled(self) -> None:
         """Record a successful reconciliation (for /readyz and the metric)."""
@@ -171,6 +175,7 @@ class DaemonApp:
         if self.scheduler is not None:
             self.scheduler.stop(max(0.0, deadline - time.monotonic()))
         self.writer.close()
+        self.ctx.alerts.close()
         if self.owns_runtime:
             self.runtime.close()
         return clean

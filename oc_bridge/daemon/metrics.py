@@ -7,7 +7,8 @@ items, Orderchamp client totals) are refreshed from the store and ``client.stats
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -18,6 +19,13 @@ from oc_bridge.store import Store
 __all__ = ["DaemonMetrics"]
 
 log = logging.getLogger(__name__)
+
+
+def _age_seconds(iso: str) -> float:
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
 
 
 class DaemonMetrics:
@@ -96,6 +104,23 @@ class DaemonMetrics:
         self.http_seconds = Histogram("oc_bridge_http_request_seconds",
                                       "HTTP request latency by route status.", ["status"],
                                       registry=registry)
+        # --- alerting (docs/operations.md, "Alerting") ---
+        self.repaired = Counter("oc_bridge_repaired_by_reconcile_total",
+                                "Order changes reconciliation picked up that no webhook "
+                                "brought (each one a lost webhook).", registry=registry)
+        self.alerts = Counter("oc_bridge_alerts_total",
+                              "Alerts raised (logged once per alerts.dedupe_window), by kind.",
+                              ["kind"], registry=registry)
+        self.alert_notifications = Counter(
+            "oc_bridge_alert_notifications_total",
+            "Alert messages per channel and outcome (sent, failed, rate_limited).",
+            ["channel", "outcome"], registry=registry)
+        self.stuck = Gauge("oc_bridge_stuck_items",
+                           "Items the last alert check found stuck or parked, by kind.",
+                           ["kind"], registry=registry)
+        self.inbox_oldest_age = Gauge("oc_bridge_inbox_oldest_age_seconds",
+                                      "Age of the oldest unprocessed inbox item (0 when none).",
+                                      registry=registry)
 
     def observe_adapter_call(self, instance: str, method: str, seconds: float,
                              outcome: str) -> None:
@@ -112,6 +137,20 @@ class DaemonMetrics:
         self.shipments.inc(summary.shipments_reported)
         for outcome, count in summary.cancellations.items():
             self.cancellations.labels(outcome).inc(count)
+        self.repaired.inc(summary.repaired_by_reconcile)
+
+    def alert_raised(self, kind: str) -> None:
+        """An alert was raised (the alert dispatcher's observer)."""
+        self.alerts.labels(kind).inc()
+
+    def alert_notification(self, channel: str, outcome: str) -> None:
+        """A channel sent, failed or was rate-limited (the alert dispatcher's observer)."""
+        self.alert_notifications.labels(channel, outcome).inc()
+
+    def set_stuck(self, counts: Mapping[str, int]) -> None:
+        """Publish the item counts per kind of the last alert check."""
+        for kind, count in counts.items():
+            self.stuck.labels(kind).set(count)
 
     def refresh(self) -> None:
         """Refresh the mirrored gauges (inbox, parked, client totals)."""
@@ -121,6 +160,8 @@ class DaemonMetrics:
             for state in ("pending", "leased", "done", "parked"):
                 self.inbox_items.labels(state).set(counts.get(state, 0))
             self.parked.set(self.store.counts().parked_open)
+            oldest = self.store.inbox_oldest_open()
+            self.inbox_oldest_age.set(_age_seconds(oldest) if oldest else 0)
         except Exception:
             log.warning("metrics: reading the store failed", exc_info=True)
         if self.client_stats is not None:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from oc_bridge.alerts import lost_webhook_alerts
+
 if TYPE_CHECKING:
     from oc_bridge.daemon.app import DaemonContext
     from oc_bridge.settings import Settings
@@ -98,7 +100,8 @@ class Scheduler:
 def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
     """The daemon's jobs: ``reconcile`` every ``sync.reconcile_interval``, ``shipments`` every
     ``sync.shipments_interval``, ``stock`` every ``sync.stock_interval``
-    (a no-op without stock adapters), ``inbox-prune`` hourly (also long-expired claims).
+    (a no-op without stock adapters), ``inbox-prune`` hourly (also long-expired claims),
+    ``alerts`` every ``alerts.check_interval`` (unless ``alerts.enabled`` is false).
     Append to extend."""
 
     def reconcile() -> None:
@@ -114,8 +117,14 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
             return
         ctx.last_reconcile_summary = summary  # what the console shows
         ctx.mark_reconciled()
-        log.info("reconciliation done: %d orders seen, %d exported, %d updated, %d cancelled",
-                 summary.orders_seen, summary.exported, summary.updated, summary.cancelled)
+        log.info("reconciliation done: %d orders seen, %d exported, %d updated, %d cancelled, "
+                 "%d picked up without a webhook", summary.orders_seen, summary.exported,
+                 summary.updated, summary.cancelled, summary.repaired_by_reconcile)
+        if summary.repaired:
+            try:
+                ctx.alerts.raise_events(lost_webhook_alerts(summary))
+            except Exception:  # alerting must never fail the reconciliation
+                log.exception("alerting about lost webhooks failed")
 
     def shipments() -> None:
         started = time.perf_counter()
@@ -144,7 +153,16 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
         if stale:
             log.info("claims: %d long-expired claim(s) pruned", stale)
 
-    return [Job("reconcile", settings.sync.reconcile_interval, reconcile),
+    def alerts() -> None:
+        result = ctx.alerts.check()
+        failed = [f"{r.channel}: {r.error}" for r in result.channels if not r.ok]
+        if failed:
+            raise RuntimeError("alert channel(s) failed: " + "; ".join(failed))
+
+    jobs = [Job("reconcile", settings.sync.reconcile_interval, reconcile),
             Job("shipments", settings.sync.shipments_interval, shipments),
             Job("stock", settings.sync.stock_interval, stock),
             Job("inbox-prune", 3600.0, prune)]
+    if settings.alerts.enabled:
+        jobs.append(Job("alerts", settings.alerts.check_interval, alerts))
+    return jobs

@@ -23,6 +23,7 @@ from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.delivery import DeliveryDates
 from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
 from oc_bridge.engine.invoices import InvoiceDelivery
+from oc_bridge.engine.lost_webhooks import LostWebhooks
 from oc_bridge.engine.orders import OrderExporter
 from oc_bridge.engine.progress import ProgressReporter, as_reporter
 from oc_bridge.engine.shipments import ShipmentPuller
@@ -123,6 +124,9 @@ class SyncEngine:
             include_cancelled=True)
         handled: set[str] = set()
         deferred: list[Order] = []
+        # Only an incremental pass repairs: a first or full pass is a backfill.
+        lost = LostWebhooks(self.store, self.ctx.settings.alerts.lost_webhook_grace) \
+            if cursor and not self.ctx.dry_run else None
         unread: datetime | None = None  # the oldest change whose details could not be read
         try:
             # Two points, asked first: the answer's throttle status also teaches the client's
@@ -130,10 +134,13 @@ class SyncEngine:
             self.ctx.start_progress("reconcile", changes.total_count)
             for change in changes:
                 summary.orders_seen += 1
-                if self._needs_details(change, rerouted) \
-                        and not self._read_and_handle(change, summary, handled, deferred):
-                    unread = change.updated_at if unread is None \
-                        else min(unread, change.updated_at)
+                if self._needs_details(change, rerouted):
+                    behind = lost is not None and lost.behind(change)
+                    if not self._read_and_handle(change, summary, handled, deferred):
+                        unread = change.updated_at if unread is None \
+                            else min(unread, change.updated_at)
+                    elif lost is not None and behind:
+                        lost.picked_up(change, summary)
                 self.ctx.advance_progress(summary.orders_seen, self._progress_line(summary))
         except (TransientError, PermanentError) as exc:
             summary.reconcile_incomplete = True
@@ -141,6 +148,8 @@ class SyncEngine:
             log.warning("reading orders from Orderchamp failed: %s", exc)
         finally:
             self.orders.flush()  # never leave recorded intents queued in a batch
+        if lost is not None:
+            lost.finish(summary)
         self._decide_deferred(deferred, summary)
         self._resume_exports(summary, handled)
         self._after_reconcile(summary, handled)

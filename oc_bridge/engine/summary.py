@@ -11,6 +11,7 @@ _COUNTERS = (
     "orders_seen", "orders_fetched", "exported", "updated", "cancelled", "shipments_reported",
     "duplicates_skipped", "orders_fulfilled", "parked", "failed",
     "confirmed", "invoices_delivered", "delivery_dates_updated", "held_elsewhere",
+    "repaired_by_reconcile",
 )
 
 
@@ -44,6 +45,11 @@ class SyncSummary:
     reconcile_incomplete: bool = False
     #: Steps left to another process that held their claim (it finishes them).
     held_elsewhere: int = 0
+    #: Order changes reconciliation picked up that no webhook had brought (lost webhooks; see
+    #: :mod:`oc_bridge.engine.lost_webhooks`), listed in ``repaired``.
+    repaired_by_reconcile: int = 0
+    #: ``{order_id, number, updated_at}`` of each change counted in ``repaired_by_reconcile``.
+    repaired: list[dict[str, str]] = field(default_factory=list)
     #: Orders left unconfirmed for want of stock: ``{order_id, number, short_lines: [{sku,
     #: needed, available}]}`` (``sync.auto_confirm = "when-in-stock"``).
     awaiting_stock: list[dict[str, Any]] = field(default_factory=list)
@@ -96,6 +102,7 @@ class SyncSummary:
         self.awaiting_stock.extend(other.awaiting_stock)
         for outcome, count in other.cancellations.items():
             self.cancellations[outcome] = self.cancellations.get(outcome, 0) + count
+        self.repaired.extend(other.repaired)
         self.dry_run = self.dry_run or other.dry_run
         self.reconcile_incomplete = self.reconcile_incomplete or other.reconcile_incomplete
         return self
@@ -133,6 +140,9 @@ class SyncSummary:
                 f"{outcome} {count}" for outcome, count in sorted(self.cancellations.items())))
         if self.held_elsewhere:
             out.append(f"  left to another process holding them: {self.held_elsewhere}")
+        if self.repaired_by_reconcile:
+            out.append(f"  picked up by reconciliation without a webhook (lost webhooks): "
+                       f"{self.repaired_by_reconcile}")
         if self.awaiting_stock:
             out.append("awaiting stock (left unconfirmed):")
             for item in self.awaiting_stock:
