@@ -1,21 +1,22 @@
-"""Real receivers on loopback for the alert channels: an SMTP server (aiosmtpd, optionally with
-STARTTLS/implicit TLS and AUTH) and an HTTP server (http.server in a thread)."""
+"""A ledger on each backend, and real receivers on loopback for the alert channels: an SMTP
+server (aiosmtpd, optionally with STARTTLS/implicit TLS and AUTH) and an HTTP server
+(http.server in a thread)."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fakes.alert_receivers import HttpReceiver, SmtpReceiver, TlsFiles, free_port
 
-from oc_bridge.store import SqliteStore
+from oc_bridge.store import Store, open_store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "ledger.db") as ledger:
+def store(store_url: str) -> Iterator[Store]:
+    """A ledger on each backend (SQLite; PostgreSQL when configured)."""
+    with open_store(store_url) as ledger:
         yield ledger
 
 

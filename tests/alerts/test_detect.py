@@ -13,7 +13,7 @@ from oc_bridge.store import (
     InboxDelivery,
     OrderSeen,
     ParkedKind,
-    SqliteStore,
+    Store,
     body_digest,
 )
 
@@ -28,11 +28,11 @@ def later(seconds: float) -> datetime:
     return now() + timedelta(seconds=seconds)
 
 
-def kinds(store: SqliteStore, at: datetime) -> list[str]:
+def kinds(store: Store, at: datetime) -> list[str]:
     return [a.kind.value for a in detect(store, SETTINGS, now=at).alerts]
 
 
-def _order(store: SqliteStore, order_id: str, *, status: str = "AWAITING_FULFILMENT",
+def _order(store: Store, order_id: str, *, status: str = "AWAITING_FULFILMENT",
            changed: datetime | None = None, cancelled: bool = False) -> None:
     store.record_order(OrderSeen(
         order_id=order_id, number=f"N-{order_id}", status=status,
@@ -40,7 +40,7 @@ def _order(store: SqliteStore, order_id: str, *, status: str = "AWAITING_FULFILM
         is_cancelled=cancelled))
 
 
-def _submit(store: SqliteStore, order_id: str, *, finish: bool = False) -> None:
+def _submit(store: Store, order_id: str, *, finish: bool = False) -> None:
     store.begin_export("csv", order_id, order_number=f"N-{order_id}",
                        state=ExportState.SUBMITTING, operation=ExportOperation.SUBMIT,
                        revision=1, digest="d", fingerprint="f")
@@ -48,7 +48,7 @@ def _submit(store: SqliteStore, order_id: str, *, finish: bool = False) -> None:
         store.finish_export("csv", order_id, state=ExportState.EXPORTED, external_id="x")
 
 
-def test_export_in_flight_is_stuck_after_stuck_after(store: SqliteStore) -> None:
+def test_export_in_flight_is_stuck_after_stuck_after(store: Store) -> None:
     _submit(store, "o1")
     assert kinds(store, later(60)) == []
     (alert,) = detect(store, SETTINGS, now=later(1801)).alerts
@@ -57,7 +57,7 @@ def test_export_in_flight_is_stuck_after_stuck_after(store: SqliteStore) -> None
     assert "submitting (submit) for 30m" in alert.message
 
 
-def test_failing_update_counts_from_the_change_it_carries(store: SqliteStore) -> None:
+def test_failing_update_counts_from_the_change_it_carries(store: Store) -> None:
     _order(store, "o2", changed=now() - timedelta(minutes=10))
     _submit(store, "o2", finish=True)
     store.fail_export("csv", "o2", order_number="N-o2", operation=ExportOperation.UPDATE,
@@ -69,13 +69,13 @@ def test_failing_update_counts_from_the_change_it_carries(store: SqliteStore) ->
     assert "1 attempt(s)" in alert.message
 
 
-def test_finished_export_is_not_stuck(store: SqliteStore) -> None:
+def test_finished_export_is_not_stuck(store: Store) -> None:
     _submit(store, "o3", finish=True)
     _order(store, "o3", status="AWAITING_DELIVERY")
     assert kinds(store, later(10 * 86400)) == []
 
 
-def test_shipment_report_unshipped_is_stuck_until_shipped(store: SqliteStore) -> None:
+def test_shipment_report_unshipped_is_stuck_until_shipped(store: Store) -> None:
     store.receive_shipment("csv", "parcel-1", report_json="{}", order_id="o4",
                            order_number="N-o4")
     assert kinds(store, later(60)) == []
@@ -89,7 +89,7 @@ def test_shipment_report_unshipped_is_stuck_until_shipped(store: SqliteStore) ->
     assert kinds(store, later(1801)) == []
 
 
-def test_unprocessed_inbox_item_is_stuck_until_done(store: SqliteStore) -> None:
+def test_unprocessed_inbox_item_is_stuck_until_done(store: Store) -> None:
     body = '{"data": {"order": {"id": "o5"}}}'
     store.inbox_add([InboxDelivery(source="orderchamp", event="ORDER_CONFIRMED", body=body,
                                    digest=body_digest(body.encode()), order_id="o5",
@@ -102,7 +102,7 @@ def test_unprocessed_inbox_item_is_stuck_until_done(store: SqliteStore) -> None:
     assert kinds(store, later(1801)) == []
 
 
-def test_confirmed_order_not_exported_after_export_within(store: SqliteStore) -> None:
+def test_confirmed_order_not_exported_after_export_within(store: Store) -> None:
     _order(store, "o6", changed=now() - timedelta(minutes=30))
     assert kinds(store, now()) == []
     (alert,) = detect(store, SETTINGS, now=later(1801)).alerts
@@ -111,7 +111,7 @@ def test_confirmed_order_not_exported_after_export_within(store: SqliteStore) ->
     assert kinds(store, later(1801)) == []
 
 
-def test_not_exported_leaves_out_parked_cancelled_and_shipped_orders(store: SqliteStore) -> None:
+def test_not_exported_leaves_out_parked_cancelled_and_shipped_orders(store: Store) -> None:
     old = now() - timedelta(hours=5)
     _order(store, "p", changed=old)
     store.park(ParkedKind.ORDER, "p", instance=None, reason="no adapter instance takes it")
@@ -120,7 +120,7 @@ def test_not_exported_leaves_out_parked_cancelled_and_shipped_orders(store: Sqli
     assert kinds(store, now()) == ["parked"]
 
 
-def test_exported_order_not_shipped_after_ship_within(store: SqliteStore) -> None:
+def test_exported_order_not_shipped_after_ship_within(store: Store) -> None:
     _order(store, "o7")
     _submit(store, "o7", finish=True)
     assert kinds(store, later(3600)) == []
@@ -137,7 +137,7 @@ def test_exported_order_not_shipped_after_ship_within(store: SqliteStore) -> Non
     assert kinds(store, later(86401)) == []
 
 
-def test_parked_items_alert_with_their_reason(store: SqliteStore) -> None:
+def test_parked_items_alert_with_their_reason(store: Store) -> None:
     item = store.park(ParkedKind.ORDER, "o8", instance="csv", order_number="1008",
                       reason="cancellation rejected by csv: already picked")
     (alert,) = detect(store, SETTINGS, now=now()).alerts
@@ -148,7 +148,7 @@ def test_parked_items_alert_with_their_reason(store: SqliteStore) -> None:
     assert kinds(store, now()) == []
 
 
-def test_counts_list_every_kind_and_kinds_filter_alerting(store: SqliteStore) -> None:
+def test_counts_list_every_kind_and_kinds_filter_alerting(store: Store) -> None:
     store.park(ParkedKind.SHIPMENT, "s1", instance="csv", reason="unknown carrier XYZ")
     _submit(store, "o9")
     report = detect(store, SETTINGS, now=later(1801))

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 import pytest
 
 from oc_bridge.alerts import Alert, AlertBatch, AlertDispatcher, AlertKind
 from oc_bridge.errors import TransientError
 from oc_bridge.settings import AlertSettings
-from oc_bridge.store import SqliteStore
+from oc_bridge.store import Store, open_store
 
 
 class RecordingChannel:
@@ -50,7 +49,7 @@ def alert(key: str, kind: AlertKind = AlertKind.STUCK_EXPORT) -> Alert:
     return Alert(kind, key, f"message of {key}")
 
 
-def test_same_key_is_sent_once_within_the_window(store: SqliteStore) -> None:
+def test_same_key_is_sent_once_within_the_window(store: Store) -> None:
     channel = RecordingChannel()
     dispatcher = AlertDispatcher(store, AlertSettings(), [channel])
     assert [r.outcome for r in dispatcher.deliver([alert("a"), alert("b")])] == ["sent"]
@@ -60,18 +59,17 @@ def test_same_key_is_sent_once_within_the_window(store: SqliteStore) -> None:
     assert channel.keys() == ["a", "b", "c"]
 
 
-def test_dedupe_state_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
+def test_dedupe_state_survives_a_restart(store_url: str) -> None:
     first = RecordingChannel()
-    with SqliteStore(path) as store:
+    with open_store(store_url) as store:
         AlertDispatcher(store, AlertSettings(), [first]).deliver([alert("a")])
     second = RecordingChannel()
-    with SqliteStore(path) as store:
+    with open_store(store_url) as store:
         AlertDispatcher(store, AlertSettings(), [second]).deliver([alert("a")])
     assert first.keys() == ["a"] and second.keys() == []
 
 
-def test_a_key_is_sent_again_once_the_window_passed(store: SqliteStore) -> None:
+def test_a_key_is_sent_again_once_the_window_passed(store: Store) -> None:
     channel = RecordingChannel()
     dispatcher = AlertDispatcher(store, AlertSettings(dedupe_window=0), [channel])
     dispatcher.deliver([alert("a")])
@@ -79,14 +77,14 @@ def test_a_key_is_sent_again_once_the_window_passed(store: SqliteStore) -> None:
     assert channel.keys() == ["a", "a"]
 
 
-def test_channels_dedupe_independently(store: SqliteStore) -> None:
+def test_channels_dedupe_independently(store: Store) -> None:
     webhook, email = RecordingChannel("webhook"), RecordingChannel("email")
     AlertDispatcher(store, AlertSettings(), [webhook]).deliver([alert("a")])
     AlertDispatcher(store, AlertSettings(), [webhook, email]).deliver([alert("a")])
     assert webhook.keys() == ["a"] and email.keys() == ["a"]
 
 
-def test_rate_limit_holds_alerts_back_until_the_hour_allows(store: SqliteStore) -> None:
+def test_rate_limit_holds_alerts_back_until_the_hour_allows(store: Store) -> None:
     channel = RecordingChannel()
     observer = Observer()
     limited = AlertDispatcher(store, AlertSettings(max_per_hour=2), [channel], observer=observer)
@@ -101,7 +99,7 @@ def test_rate_limit_holds_alerts_back_until_the_hour_allows(store: SqliteStore) 
     assert channel.keys() == ["a", "b", "c"]
 
 
-def test_a_failed_send_is_tried_again_on_the_next_check(store: SqliteStore) -> None:
+def test_a_failed_send_is_tried_again_on_the_next_check(store: Store) -> None:
     down = RecordingChannel(fail=True)
     observer = Observer()
     (result,) = AlertDispatcher(store, AlertSettings(), [down],
@@ -116,7 +114,7 @@ def test_a_failed_send_is_tried_again_on_the_next_check(store: SqliteStore) -> N
 
 
 def test_log_and_metric_once_per_alert_whatever_the_channels(
-        store: SqliteStore, caplog: pytest.LogCaptureFixture) -> None:
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
     observer = Observer()
     dispatcher = AlertDispatcher(store, AlertSettings(), [], observer=observer)
     with caplog.at_level(logging.WARNING, logger="oc_bridge.alerts"):
@@ -127,21 +125,20 @@ def test_log_and_metric_once_per_alert_whatever_the_channels(
     assert lines == ["ALERT stuck_export: message of a", "ALERT parked: message of p"]
 
 
-def test_only_the_configured_kinds_alert(store: SqliteStore) -> None:
+def test_only_the_configured_kinds_alert(store: Store) -> None:
     channel = RecordingChannel()
     AlertDispatcher(store, AlertSettings(kinds=["parked"]), [channel]).deliver(
         [alert("a"), alert("p", AlertKind.PARKED)])
     assert channel.keys() == ["p"]
 
 
-def test_two_processes_racing_send_an_alert_once(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.db"
-    SqliteStore(path).close()
+def test_two_processes_racing_send_an_alert_once(store_url: str) -> None:
+    open_store(store_url).close()
     channels = [RecordingChannel(), RecordingChannel()]
     barrier = threading.Barrier(2)
 
     def run(channel: RecordingChannel) -> None:
-        with SqliteStore(path) as store:
+        with open_store(store_url) as store:
             barrier.wait()
             AlertDispatcher(store, AlertSettings(), [channel]).deliver(
                 [alert(f"k{i}") for i in range(20)])
@@ -155,7 +152,7 @@ def test_two_processes_racing_send_an_alert_once(tmp_path: Path) -> None:
     assert sorted(keys) == sorted(f"k{i}" for i in range(20))
 
 
-def test_test_alert_bypasses_dedupe_and_reports_per_channel(store: SqliteStore) -> None:
+def test_test_alert_bypasses_dedupe_and_reports_per_channel(store: Store) -> None:
     good, bad = RecordingChannel("webhook"), RecordingChannel("email", fail=True)
     dispatcher = AlertDispatcher(store, AlertSettings(max_per_hour=1), [good, bad])
     for _ in range(2):

@@ -9,28 +9,28 @@ from datetime import UTC, datetime, timedelta
 from oc_bridge.engine import SyncSummary
 from oc_bridge.engine.lost_webhooks import PENDING_CURSOR, LostWebhooks
 from oc_bridge.models import OrderChange
-from oc_bridge.store import InboxDelivery, OrderSeen, SqliteStore, body_digest
+from oc_bridge.store import InboxDelivery, OrderSeen, Store, body_digest
 
 
 def change(order_id: str, at: datetime) -> OrderChange:
     return OrderChange(id=order_id, updated_at=at)
 
 
-def handled(store: SqliteStore, item: OrderChange) -> None:
+def handled(store: Store, item: OrderChange) -> None:
     """What the engine records once it handled the order."""
     store.record_order(OrderSeen(order_id=item.id, number=f"N-{item.id}", status="X",
                                  updated_at=item.updated_at.isoformat(), digest="d",
                                  is_confirmed=True, is_cancelled=False))
 
 
-def webhook(store: SqliteStore, order_id: str) -> None:
+def webhook(store: Store, order_id: str) -> None:
     body = json.dumps({"data": {"order": {"id": order_id}}})
     store.inbox_add([InboxDelivery(source="orderchamp", event="ORDER_UPDATED", body=body,
                                    digest=body_digest(body.encode()), order_id=order_id,
                                    group_key=order_id)])
 
 
-def test_an_old_change_without_webhook_is_counted(store: SqliteStore) -> None:
+def test_an_old_change_without_webhook_is_counted(store: Store) -> None:
     item = change("o1", datetime.now(UTC) - timedelta(minutes=5))
     lost = LostWebhooks(store, 60)
     summary = SyncSummary()
@@ -44,7 +44,7 @@ def test_an_old_change_without_webhook_is_counted(store: SqliteStore) -> None:
     assert "lost webhooks): 1" in "\n".join(summary.lines())
 
 
-def test_a_received_webhook_is_not_lost_even_if_not_processed_yet(store: SqliteStore) -> None:
+def test_a_received_webhook_is_not_lost_even_if_not_processed_yet(store: Store) -> None:
     item = change("o2", datetime.now(UTC) - timedelta(seconds=30))
     webhook(store, "o2")  # stored by the daemon, still pending in the inbox
     lost, summary = LostWebhooks(store, 60), SyncSummary()
@@ -52,7 +52,7 @@ def test_a_received_webhook_is_not_lost_even_if_not_processed_yet(store: SqliteS
     assert summary.repaired_by_reconcile == 0
 
 
-def test_an_older_webhook_does_not_cover_a_newer_change(store: SqliteStore) -> None:
+def test_an_older_webhook_does_not_cover_a_newer_change(store: Store) -> None:
     webhook(store, "o3")
     item = change("o3", datetime.now(UTC) + timedelta(minutes=10))  # changed after it
     lost, summary = LostWebhooks(store, 60), SyncSummary()
@@ -60,14 +60,14 @@ def test_an_older_webhook_does_not_cover_a_newer_change(store: SqliteStore) -> N
     assert summary.repaired_by_reconcile == 1
 
 
-def test_an_order_the_ledger_already_saw_at_this_change_is_not_behind(store: SqliteStore) -> None:
+def test_an_order_the_ledger_already_saw_at_this_change_is_not_behind(store: Store) -> None:
     item = change("o4", datetime.now(UTC) - timedelta(minutes=5))
     handled(store, item)
     assert not LostWebhooks(store, 60).behind(item)
     assert LostWebhooks(store, 60).behind(change("o4", item.updated_at + timedelta(seconds=1)))
 
 
-def test_a_young_change_is_judged_by_a_later_pass(store: SqliteStore) -> None:
+def test_a_young_change_is_judged_by_a_later_pass(store: Store) -> None:
     now = datetime.now(UTC)
     late, lost_one = change("late", now), change("gone", now)
     first = SyncSummary()
