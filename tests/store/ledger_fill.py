@@ -58,3 +58,5 @@ def fill_ledger(store: Store, orders: int = 30) -> None:
     store.record_delivery_date("o1", "csv", "2026-02-01", order_number="OC-1")
     store.claim("job:reconcile:csv", "host:1:abc", lease_seconds=60)
 
+    store.reserve_alert("webhook", "parked:1", "parked", window_seconds=3600)
+    store.record_alert_send("webhook", alerts=1, outcome="sent", message="1 alert(s)")
