@@ -68,7 +68,8 @@ class AlertDispatcher:
 
     def __init__(self, store: Store, settings: AlertSettings,
                  channels: Sequence[AlertChannel], *,
-                 observer: AlertObserver | None = None) -> None:
+                 observer: AlertObserver | None = None, account: str | None = None) -> None:
+        self.account = account
         self.store = store
         self.settings = settings
         self.channels = list(channels)
@@ -112,7 +113,8 @@ class AlertDispatcher:
             log.warning("alerts: %s already sent %d message(s) this hour (alerts.max_per_hour); "
                         "%d alert(s) wait", channel.name, sent, len(reserved))
             return ChannelResult(channel.name, "rate_limited")
-        batch = AlertBatch(tuple(a for a, _at in reserved), max_items=self.settings.max_items)
+        batch = AlertBatch(tuple(a for a, _at in reserved), max_items=self.settings.max_items,
+                           account=self.account)
         try:
             channel.send(batch)
         except OcBridgeError as exc:
@@ -138,7 +140,8 @@ class AlertDispatcher:
                 continue
             alert = Alert(AlertKind.TEST, "test", "test alert from `oc-bridge alerts test`: "
                           "this channel works")
-            batch = AlertBatch((alert,), max_items=self.settings.max_items)
+            batch = AlertBatch((alert,), max_items=self.settings.max_items,
+                               account=self.account)
             try:
                 channel.send(batch)
             except OcBridgeError as exc:

@@ -86,6 +86,11 @@ class AlertBatch:
     sent_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
         timespec="seconds"))
     host: str = field(default_factory=socket.gethostname)
+    #: The Orderchamp account (``[accounts.<name>]``) the alerts are about; None for one.
+    account: str | None = None
+
+    def _where(self) -> str:
+        return self.host + (f" (account {self.account})" if self.account else "")
 
     @property
     def is_test(self) -> bool:
@@ -99,9 +104,9 @@ class AlertBatch:
     def subject(self, prefix: str = "[oc-bridge]") -> str:
         """One line: how many alerts of which kinds."""
         if self.is_test:
-            return f"{prefix} test alert from {self.host}".strip()
+            return f"{prefix} test alert from {self._where()}".strip()
         kinds = ", ".join(f"{n} {kind}" for kind, n in self.counts().items())
-        return f"{prefix} {len(self.alerts)} alert(s) on {self.host}: {kinds}".strip()
+        return f"{prefix} {len(self.alerts)} alert(s) on {self._where()}: {kinds}".strip()
 
     def text(self) -> str:
         """The plain-text body (e-mail)."""
@@ -110,14 +115,15 @@ class AlertBatch:
         more = len(self.alerts) - self.max_items
         if more > 0:
             lines.append(f"... and {more} more")
-        lines += ["", f"sent {self.sent_at} by oc-bridge on {self.host} (message {self.id});",
+        lines += ["", f"sent {self.sent_at} by oc-bridge on {self._where()} (message {self.id});",
                   "see `oc-bridge alerts check`, `oc-bridge status` and `oc-bridge parked`."]
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON body (webhook)."""
         listed = self.alerts[:self.max_items]
-        return {"source": "oc-bridge", "id": self.id, "host": self.host, "sent_at": self.sent_at,
+        return {"source": "oc-bridge", "id": self.id, "host": self.host, "account": self.account,
+                "sent_at": self.sent_at,
                 "test": self.is_test, "summary": self.subject(""), "counts": self.counts(),
                 "alerts": [a.to_dict() for a in listed],
                 "more": len(self.alerts) - len(listed)}

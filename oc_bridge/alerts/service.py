@@ -39,12 +39,13 @@ class AlertService:
     def __init__(self, store: Store, settings: AlertSettings, *,
                  observer: AlertObserver | None = None,
                  on_counts: Callable[[Mapping[str, int]], None] | None = None,
-                 dispatcher: AlertDispatcher | None = None) -> None:
+                 dispatcher: AlertDispatcher | None = None,
+                 account: str | None = None) -> None:
         self.store = store
         self.settings = settings
         self.on_counts = on_counts
         self.dispatcher = dispatcher or AlertDispatcher(
-            store, settings, configured_channels(settings), observer=observer)
+            store, settings, configured_channels(settings), observer=observer, account=account)
 
     def check(self, *, send: bool = True, now: datetime | None = None) -> CheckResult:
         """Detect, publish counts, and (unless ``send`` is False) deliver; prune old state."""

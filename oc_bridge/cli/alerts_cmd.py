@@ -6,9 +6,11 @@ import argparse
 import json
 from typing import Any
 
-from oc_bridge.alerts import CHANNEL_NAMES, AlertService, ChannelResult
+from oc_bridge.accounts import each_account, has_accounts
+from oc_bridge.alerts import CHANNEL_NAMES, AlertService, ChannelResult, CheckResult
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.errors import ConfigurationError
+from oc_bridge.settings import Settings
 from oc_bridge.store import open_store
 
 __all__ = ["add_parser", "run_check", "run_test"]
@@ -33,7 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="List items in flight or retrying longer than alerts.stuck_after, "
         "confirmed orders not exported after alerts.export_within, exported orders not "
         "shipped after alerts.ship_within, and open parked items; send the ones not sent "
-        "within alerts.dedupe_window to the configured channels. Reads only the ledger.",
+        "within alerts.dedupe_window to the configured channels. Reads only the ledger. "
+        "With several [accounts.*] and no --account, every account is checked.",
         epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--dry-run", action="store_true",
@@ -70,24 +73,52 @@ def _result_dict(result: ChannelResult) -> dict[str, Any]:
             "error": result.error}
 
 
-def run_check(args: argparse.Namespace, env: CliEnv) -> int:
-    """Detect, send (unless ``--dry-run``), print; exit 4 when something is stuck."""
-    settings = env.settings()
+def _accounts(env: CliEnv) -> list[Settings]:
+    """The settings of the account chosen with ``--account`` (or the only one), else of every
+    account: a cron ``alerts check`` covers the whole deployment."""
+    if env.account is not None or not has_accounts(env.full_settings()):
+        return [env.settings()]
+    return list(each_account(env.full_settings()))
+
+
+def _check_one(settings: Settings, args: argparse.Namespace) -> CheckResult:
     with open_store(settings.store.url) as store:
-        service = AlertService(store, settings.alerts)
+        service = AlertService(store, settings.alerts, account=settings.account)
         try:
-            result = service.check(send=not args.dry_run)
+            return service.check(send=not args.dry_run)
         finally:
             service.close()
-    failed = [r for r in result.channels if not r.ok]
-    code = ExitCode.ERROR if failed else ExitCode.PARTIAL if result.alerting else ExitCode.OK
+
+
+def run_check(args: argparse.Namespace, env: CliEnv) -> int:
+    """Detect, send (unless ``--dry-run``), print; exit 4 when something is stuck. With
+    several accounts and no ``--account``, every account in turn (the worst exit code)."""
+    results = [(settings.account, _check_one(settings, args)) for settings in _accounts(env)]
+    codes = []
+    for _account, result in results:
+        failed = [r for r in result.channels if not r.ok]
+        codes.append(ExitCode.ERROR if failed
+                     else ExitCode.PARTIAL if result.alerting else ExitCode.OK)
+    code = ExitCode.ERROR if ExitCode.ERROR in codes else max(codes)
     if args.json:
-        env.out(json.dumps({
-            "checked_at": result.report.checked_at, "counts": result.report.counts(),
+        reports = [{
+            "account": account, "checked_at": result.report.checked_at,
+            "counts": result.report.counts(),
             "alerts": [a.to_dict() for a in result.alerting],
             "channels": [_result_dict(r) for r in result.channels],
-            "dry_run": bool(args.dry_run), "exit_code": int(code)}, indent=2))
+            "exit_code": int(one)} for (account, result), one in zip(results, codes, strict=True)]
+        data = reports[0] if len(reports) == 1 else {"accounts": reports}
+        env.out(json.dumps({**data, "dry_run": bool(args.dry_run), "exit_code": int(code)},
+                           indent=2))
         return code
+    for account, result in results:
+        if len(results) > 1:
+            env.out(f"== account {account}")
+        _print_check(result, args, env)
+    return code
+
+
+def _print_check(result: CheckResult, args: argparse.Namespace, env: CliEnv) -> None:
     counts = {k: n for k, n in result.report.counts().items() if n}
     if not result.alerting:
         env.out("alerts check: nothing stuck")
@@ -102,14 +133,13 @@ def run_check(args: argparse.Namespace, env: CliEnv) -> int:
         env.out("channels:")
         for channel in result.channels:
             env.out(_channel_line(channel))
-    return code
 
 
 def run_test(args: argparse.Namespace, env: CliEnv) -> int:
     """Send a test alert per channel; exit 1 when one failed, 2 when none is configured."""
     settings = env.settings()
     with open_store(settings.store.url) as store:
-        service = AlertService(store, settings.alerts)
+        service = AlertService(store, settings.alerts, account=settings.account)
         try:
             configured = [c.name for c in service.dispatcher.channels]
             missing = [name for name in args.channel if name not in configured]

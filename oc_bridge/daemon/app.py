@@ -58,7 +58,8 @@ class DaemonContext:
         self.last_reconcile_summary: SyncSummary | None = None
         #: Alert detection and delivery (the ``alerts`` job, lost-webhook alerts).
         self.alerts = AlertService(runtime.store, runtime.settings.alerts, observer=metrics,
-                                   on_counts=metrics.set_stuck)
+                                   on_counts=metrics.set_stuck,
+                                   account=runtime.settings.account)
 
     def mark_reconciled(self) -> None:
         """Record a successful reconciliation (for /readyz and the metric)."""

@@ -152,3 +152,46 @@ inbound_dir = "{tmp_path / 'in'}"
     assert summary["repaired"][0]["order_id"] == order["id"]
     text = subprocess_cli(config, "sync")
     assert "lost webhooks" not in text.stdout  # nothing new: nothing repaired
+
+
+def test_alerts_check_covers_every_account_and_names_it(
+        tmp_path: Path, http_receiver: HttpReceiver) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text(f"""
+[orderchamp]
+api_url = "http://127.0.0.1:9/v1/graphql"
+[store]
+url = "sqlite:///{tmp_path / 'ledger.db'}"
+[alerts]
+stuck_after = 0
+[alerts.webhook]
+url = "{http_receiver.url}"
+[accounts.nl]
+account_id = "QWNjb3VudDox"
+token = "t-nl"
+adapters = ["csv_nl"]
+[accounts.de]
+account_id = "QWNjb3VudDoy"
+token = "t-de"
+adapters = ["csv_de"]
+[adapters.csv_nl]
+type = "csv"
+outbound_dir = "{tmp_path / 'nl'}"
+inbound_dir = "{tmp_path / 'nl-in'}"
+[adapters.csv_de]
+type = "csv"
+outbound_dir = "{tmp_path / 'de'}"
+inbound_dir = "{tmp_path / 'de-in'}"
+""", encoding="utf-8")
+    with SqliteStore(tmp_path / "ledger.de.db") as store:
+        store.park(ParkedKind.ORDER, "o1", instance="csv_de", reason="no SKU mapping for X")
+    code, out, _err = run_cli(config, "alerts", "check", "--json")
+    report = json.loads(out)
+    assert code == 4
+    by_account = {r["account"]: r for r in report["accounts"]}
+    assert by_account["nl"]["exit_code"] == 0 and by_account["de"]["exit_code"] == 4
+    (request,) = http_receiver.requests
+    assert request.json()["account"] == "de"
+    assert "(account de)" in request.json()["summary"]
+    code, out, _err = run_cli(config, "--account", "nl", "alerts", "check")
+    assert code == 0 and "nothing stuck" in out
