@@ -70,11 +70,16 @@ def _where(item: WorkItem) -> str:
     return what + (f" at {item.instance}" if item.instance else "")
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    """Outside error texts can be long: an alert line keeps the start."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _retrying(item: WorkItem) -> str:
     if not item.attempts and not item.last_error:
         return ""
     text = f", {item.attempts} attempt(s)"
-    return text + (f", last error: {item.last_error}" if item.last_error else "")
+    return text + (f", last error: {_clip(item.last_error)}" if item.last_error else "")
 
 
 def detect(store: Store, settings: AlertSettings, *, now: datetime | None = None) -> StuckReport:
@@ -133,7 +138,7 @@ def detect(store: Store, settings: AlertSettings, *, now: datetime | None = None
         where = f" at {parked.instance}" if parked.instance else ""
         found.append(Alert(
             AlertKind.PARKED, f"parked:{parked.id}",
-            f"parked #{parked.id} ({parked.kind.value} {what}{where}): {parked.reason}",
+            f"parked #{parked.id} ({parked.kind.value} {what}{where}): {_clip(parked.reason)}",
             reference=parked.reference, order_number=parked.order_number,
             instance=parked.instance, since=parked.created_at))
     return report

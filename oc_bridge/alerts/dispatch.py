@@ -87,16 +87,19 @@ class AlertDispatcher:
 
     def _reserve(self, channel: str, alerts: Sequence[Alert]) -> list[tuple[Alert, str]]:
         granted = []
-        for alert in dict((a.key, a) for a in alerts).values():  # one per key
-            at = self.store.reserve_alert(channel, alert.key, alert.kind.value,
-                                          window_seconds=self.settings.dedupe_window)
-            if at is not None:
-                granted.append((alert, at))
+        # One transaction (one commit) for the whole set, however many items are parked.
+        with self.store.transaction():
+            for alert in dict((a.key, a) for a in alerts).values():  # one per key
+                at = self.store.reserve_alert(channel, alert.key, alert.kind.value,
+                                              window_seconds=self.settings.dedupe_window)
+                if at is not None:
+                    granted.append((alert, at))
         return granted
 
     def _release(self, channel: str, reserved: Sequence[tuple[Alert, str]]) -> None:
-        for alert, at in reserved:
-            self.store.release_alert(channel, alert.key, at)
+        with self.store.transaction():
+            for alert, at in reserved:
+                self.store.release_alert(channel, alert.key, at)
 
     def _notify(self, channel: str, outcome: str) -> None:
         if self.observer is not None:

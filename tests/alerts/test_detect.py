@@ -155,3 +155,9 @@ def test_counts_list_every_kind_and_kinds_filter_alerting(store: Store) -> None:
     assert report.counts() == {"stuck_inbox": 0, "stuck_export": 1, "stuck_shipment": 0,
                                "not_exported": 0, "not_shipped": 0, "parked": 1}
     assert [a.kind.value for a in report.enabled(["parked"])] == ["parked"]
+
+
+def test_a_long_reason_is_clipped_in_the_alert_line(store: Store) -> None:
+    store.park(ParkedKind.ORDER, "o10", instance=None, reason="warehouse said: " + "x" * 5000)
+    (alert,) = detect(store, SETTINGS, now=now()).alerts
+    assert len(alert.message) < 400 and alert.message.endswith("...")
