@@ -161,3 +161,11 @@ def test_a_long_reason_is_clipped_in_the_alert_line(store: Store) -> None:
     store.park(ParkedKind.ORDER, "o10", instance=None, reason="warehouse said: " + "x" * 5000)
     (alert,) = detect(store, SETTINGS, now=now()).alerts
     assert len(alert.message) < 400 and alert.message.endswith("...")
+
+
+def test_the_settings_know_exactly_the_alert_kinds() -> None:
+    from oc_bridge.alerts import ALERT_KINDS
+    from oc_bridge.settings import ALERT_KINDS as SETTING_KINDS
+
+    assert tuple(k.value for k in ALERT_KINDS) == SETTING_KINDS
+    assert AlertSettings().kinds == list(SETTING_KINDS)
