@@ -65,6 +65,9 @@ ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("POST", f"{PREFIX}/parked/<parked_id>/retry", "retry"),
     ConsoleRoute("GET", f"{PREFIX}/orders", "find_order"),
     ConsoleRoute("GET", f"{PREFIX}/orders/<ref>", "order"),
+    ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/resync", "resync"),
+    ConsoleRoute("GET", f"{PREFIX}/orders/<ref>/forget", "forget_form"),
+    ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/forget", "forget"),
     ConsoleRoute("GET", f"{PREFIX}/adapters", "adapters"),
     ConsoleRoute("GET", f"{PREFIX}/webhooks", "webhooks"),
 )

@@ -115,8 +115,7 @@ def _parked_events(item: ParkedItem) -> list[TimelineEvent]:
 
 
 def _activity_event(entry: ActivityEntry) -> TimelineEvent:
-    actor = getattr(entry, "actor", None)  # recorded with operator actions
-    what = f"{entry.state}" + (f" by {actor}" if actor else "")
+    what = f"{entry.state}" + (f" by {entry.actor}" if entry.actor else "")
     if entry.kind == "shipment":
         what = f"shipment {entry.reference} {what}"
     return TimelineEvent(entry.at, entry.kind, what, entry.instance, entry.message,
@@ -151,7 +150,7 @@ def order_ledger(store: Store, ref: str) -> OrderLedger:
         events.extend(_parked_events(item))
     shown = {(e.at[:19], e.instance) for e in events}
     for entry in store.activity_for_order(order_id, number):
-        if (entry.at[:19], entry.instance) not in shown:
+        if entry.actor or (entry.at[:19], entry.instance) not in shown:
             events.append(_activity_event(entry))
     # Stable: same-time events keep the order above (the row's own milestones first).
     ledger.events = sorted(events, key=lambda e: e.at)

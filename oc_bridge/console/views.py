@@ -1,9 +1,10 @@
 """The console's pages and actions: one function per route of :data:`~oc_bridge.console.app.
 ROUTES`, each taking a :class:`~oc_bridge.console.app.ConsoleRequest` and returning a response.
 
-Actions call the same functions as their CLI commands (``retry`` is
-:meth:`SyncEngine.retry_parked`, under the daemon's engine lock), then redirect back with a
-message (post/redirect/get), and are logged with the actor ``console:<user>``.
+Actions call the same functions as their CLI commands, from :mod:`oc_bridge.actions` (retry,
+resync and forget as ``oc-bridge retry`` and ``orders resync|forget``), engine work under the
+daemon's engine lock, with the actor ``console:<user>`` they record in the audit trail; then
+they redirect back with a message (post/redirect/get).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from oc_bridge.actions.repair import forget_export, resync_order, retry_parked
 from oc_bridge.console.overview import adapters_page, overview_page, webhooks_page
 from oc_bridge.console.security import verify_password
 from oc_bridge.console.timeline import order_ledger
 from oc_bridge.daemon.web import Response
+from oc_bridge.engine import SyncSummary
 from oc_bridge.errors import OcBridgeError
 from oc_bridge.store import ExportState, ParkedItem, ShipmentState
 
@@ -183,30 +186,88 @@ def parked(ctx: ConsoleRequest) -> Response:
                   here=ctx.http.path + (f"?{ctx.http.query}" if ctx.http.query else ""))
 
 
+def _outcome(summary: SyncSummary) -> str:
+    if summary.parked_reasons or summary.errors:
+        return "still parked: " + "; ".join(summary.parked_reasons + summary.errors)
+    done = [f"{n} {what}" for n, what in ((summary.exported, "exported"),
+                                           (summary.updated, "updated"),
+                                           (summary.cancelled, "cancelled"),
+                                           (summary.shipments_reported, "shipment(s) reported"))
+            if n]
+    return "went through" + (f" ({', '.join(done)})" if done else " (nothing to change)")
+
+
 def retry(ctx: ConsoleRequest) -> Response:
-    """Retry one parked item now: the engine's ``retry_parked``, as ``oc-bridge retry ID``."""
+    """Retry one parked item now: :func:`oc_bridge.actions.repair.retry_parked`, as
+    ``oc-bridge retry ID``."""
     services = ctx.services
     try:
         parked_id = int(ctx.http.params["parked_id"])
     except ValueError:
         return refused(ctx, 404, "No such parked item.")
-    log.info("console: console:%s retries parked #%d", ctx.user, parked_id)
+    log.info("console: %s retries parked #%d", ctx.identity.actor, parked_id)
     try:
         with services.context.engine_lock:
-            summary = services.context.engine.retry_parked(parked_id)
+            summary = retry_parked(services.context.engine, parked_id,
+                                   actor=ctx.identity.actor)
     except OcBridgeError as exc:
         return _back(ctx, f"Retry of #{parked_id} refused: {exc}", "/console/parked")
     services.metrics.count_summary(summary)
-    if summary.parked_reasons or summary.errors:
-        outcome = "still parked: " + "; ".join(summary.parked_reasons + summary.errors)
-    else:
-        done = [f"{n} {what}" for n, what in ((summary.exported, "exported"),
-                                               (summary.updated, "updated"),
-                                               (summary.cancelled, "cancelled"),
-                                               (summary.shipments_reported, "shipment(s) reported"))
-                if n]
-        outcome = "went through" + (f" ({', '.join(done)})" if done else "")
-    return _back(ctx, f"Retried #{parked_id}: {outcome}", "/console/parked")
+    return _back(ctx, f"Retried #{parked_id}: {_outcome(summary)}", "/console/parked")
+
+
+def _order_page(ctx: ConsoleRequest) -> str:
+    return f"/console/orders/{quote(ctx.http.params['ref'], safe='')}"
+
+
+def resync(ctx: ConsoleRequest) -> Response:
+    """Fetch the order now and bring it up to date (at one adapter when the form names one):
+    :func:`oc_bridge.actions.repair.resync_order`, as ``oc-bridge orders resync``."""
+    services, ref = ctx.services, ctx.http.params["ref"]
+    adapter = ctx.form.get("adapter") or None
+    log.info("console: %s resyncs order %s (adapter %s)", ctx.identity.actor, ref,
+             adapter or "all")
+    try:
+        with services.context.engine_lock:
+            summary = resync_order(services.context.engine, ref, actor=ctx.identity.actor,
+                                   adapter=adapter)
+    except OcBridgeError as exc:
+        return _back(ctx, f"Resync of {ref} refused: {exc}", _order_page(ctx))
+    services.metrics.count_summary(summary)
+    return _back(ctx, f"Resynced {ref}" + (f" at {adapter}" if adapter else "")
+                 + f": {_outcome(summary)}", _order_page(ctx))
+
+
+def forget_form(ctx: ConsoleRequest) -> Response:
+    """Ask for confirmation before forgetting an export, saying exactly what would go (the
+    action's dry run)."""
+    services, ref = ctx.services, ctx.http.params["ref"]
+    adapter = ctx.query.get("adapter", "")
+    try:
+        preview = forget_export(services.runtime.store, ref, adapter=adapter,
+                                actor=ctx.identity.actor, dry_run=True)
+    except OcBridgeError as exc:
+        return refused(ctx, 404, str(exc))
+    return render(ctx, "forget.html", ref=ref, adapter=adapter, preview=preview.describe(),
+                  back=_order_page(ctx))
+
+
+def forget(ctx: ConsoleRequest) -> Response:
+    """Forget the order's export at one adapter, after the confirmation page:
+    :func:`oc_bridge.actions.repair.forget_export`, as ``oc-bridge orders forget --yes``."""
+    services, ref = ctx.services, ctx.http.params["ref"]
+    adapter = ctx.form.get("adapter", "")
+    if ctx.form.get("confirm") != "yes":
+        return refused(ctx, 400, "Forgetting an export needs the confirmation page's "
+                       "Forget button.")
+    log.info("console: %s forgets order %s at %s", ctx.identity.actor, ref, adapter)
+    try:
+        result = forget_export(services.runtime.store, ref, adapter=adapter,
+                               actor=ctx.identity.actor,
+                               claim_seconds=services.runtime.settings.sync.claim_seconds)
+    except OcBridgeError as exc:
+        return _back(ctx, f"Forget refused: {exc}", _order_page(ctx))
+    return _back(ctx, result.describe().replace("`", ""), _order_page(ctx))
 
 
 def find_order(ctx: ConsoleRequest) -> Response:
@@ -233,7 +294,8 @@ def order(ctx: ConsoleRequest) -> Response:
     if not ledger.known and status is None and status_error is None:
         return refused(ctx, 404, "Neither the ledger nor Orderchamp knows this order.")
     return render(ctx, "order.html", ledger=ledger, status=status, status_error=status_error,
-                  parked_open=[p for p in ledger.parked if p.resolved_at is None])
+                  parked_open=[p for p in ledger.parked if p.resolved_at is None],
+                  adapters=sorted(services.runtime.adapters), ref=ctx.http.params["ref"])
 
 
 def adapters(ctx: ConsoleRequest) -> Response:

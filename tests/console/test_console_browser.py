@@ -178,6 +178,7 @@ def test_operator_retries_a_parked_shipment_after_fixing_its_cause(
     shipped = [line for line in timeline.splitlines() if "shipped" in line and "csv" in line]
     assert shipped and "PostNL 3SEARLY01" in shipped[-1], timeline
     assert "unknown order number" in timeline and "resolved" in timeline
+    assert f"retry by console:{USER}" in timeline  # the audit trail names the operator
     status = browser.find_element(By.ID, "orderchamp-status").text
     assert sandbox.control.get_order(early["id"])["status"] in status, status
     shoot(browser, "04-order")
