@@ -19,6 +19,10 @@ Contract (checked by :mod:`oc_bridge.testing`):
   that instance only) by :class:`~oc_bridge.boundary.BoundAdapter`, through which core makes
   every call.
 - A method for a capability the instance does not have is never called by the engine.
+- Threads: the daemon runs several orders at once (``daemon.workers`` threads, plus scheduled
+  jobs). Unless the class sets ``thread_safe = True``, the boundary calls one instance's
+  methods one at a time (a lock per instance), so an adapter needs no locking of its own. Set
+  it only when every method may run concurrently with any other on the same instance.
 
 Typing: ``Adapter`` is generic in its config model: ``class AcmeAdapter(Adapter[AcmeConfig])``
 with ``Config = AcmeConfig`` gives ``self.config`` the type ``AcmeConfig`` without a cast.
@@ -169,6 +173,9 @@ class Adapter(ABC, Generic[ConfigT]):
     Config: ClassVar[type[AdapterConfig]] = AdapterConfig
     #: Everything this adapter type can do; each capability's method must be overridden.
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: True when the methods of one instance may be called from several threads at once; by
+    #: default the boundary serialises them (see the module docstring).
+    thread_safe: ClassVar[bool] = False
 
     def __init__(self, config: ConfigT, context: AdapterContext) -> None:
         self.config: ConfigT = config

@@ -13,7 +13,11 @@ calls an adapter method any other way. The boundary:
 - refuses a method of a capability the instance does not have
   (:class:`~oc_bridge.adapter.UnsupportedCapabilityError`, a bug in the caller);
 - times every call (:attr:`BoundAdapter.stats`, and an optional observer such as the daemon's
-  Prometheus histogram).
+  Prometheus histogram);
+- calls one instance's methods one at a time (a re-entrant lock per instance) unless the
+  adapter class declares ``thread_safe = True``: the daemon's workers and jobs run in
+  parallel threads, and adapters are written for one caller at a time. The time spent waiting
+  for the lock is not counted as the call's time.
 
 Lazy results are consumed inside the boundary: ``fetch_stock`` returns a list, so an exception
 raised while iterating is caught here too.
@@ -81,6 +85,9 @@ class BoundAdapter:
         self.observer = observer
         self.stats: dict[str, CallStats] = {}
         self._lock = threading.Lock()
+        # One caller at a time inside the adapter unless it says it copes with more.
+        self._serial: threading.RLock | None = (
+            None if getattr(type(adapter), "thread_safe", False) else threading.RLock())
 
     # --- what the instance is --------------------------------------------------------------
 
@@ -130,6 +137,12 @@ class BoundAdapter:
             raise UnsupportedCapabilityError(
                 f"adapter {self.instance!r} ({self.name}) does not have {capability.value}; "
                 f"{method} is not called")
+        if self._serial is None:
+            return self._timed(method, function, *args)
+        with self._serial:
+            return self._timed(method, function, *args)
+
+    def _timed(self, method: str, function: Callable[..., _T], *args: Any) -> _T:
         outcome = "ok"
         started = time.perf_counter()
         try:

@@ -111,6 +111,9 @@ class OrderchampSettings(_Section):
     read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for an answer.")
     bucket_size: int = Field(1000, gt=0, description="Rate-limit bucket capacity in points.")
     restore_rate: float = Field(50.0, gt=0, description="Rate-limit restore rate, points/s.")
+    budget_share: float = Field(
+        1.0, gt=0, le=1, description="Share of the token's rate-limit budget this process may "
+        "use: 1/N for each of N daemon replicas sharing one token (0.5 for two).")
     max_query_cost: int = Field(2000, gt=0, description="Largest cost one query may request.")
     max_attempts: int = Field(5, ge=1, description="Attempts per request for transient errors.")
 
@@ -210,6 +213,11 @@ class SyncSettings(_Section):
         600, ge=10, description="Lease of a claim on a step or job: after a process died "
         "elsewhere (another host), its unfinished work is taken over after this long."
     )
+    job_lock_seconds: int = Field(
+        60, ge=10, description="Lease of a job lock (reconcile, a shipment pull, the stock "
+        "push), renewed every third of it while the job runs: when the process running a job "
+        "dies on another host, another replica takes the job over after this long."
+    )
     routing: list[RoutingRule] = Field(
         default_factory=list,
         description="Routing rules; empty sends every order to every enabled adapter.",
@@ -230,8 +238,11 @@ class DaemonSettings(_Section):
     port: int = Field(8080, ge=0, le=65535, description="Port the webhook receiver listens on.")
     threads: int = Field(8, ge=1, description="HTTP server threads (waitress).")
     workers: int = Field(
-        1, ge=1, description="Inbox worker threads. The engine runs one order at a time per "
-        "process (engine calls are serialised), so more than 1 gives no parallelism yet.")
+        1, ge=1, description="Inbox worker threads: orders processed in parallel by this "
+        "process (one order by one worker at a time; calls into one adapter instance are "
+        "serialised unless it declares itself thread-safe).")
+    retry_after_seconds: int = Field(
+        5, ge=1, description="Retry-After of a 503 answered while the store is unavailable.")
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest accepted request body; larger ones get 413."
     )

@@ -2,9 +2,10 @@
 ROUTES`, each taking a :class:`~oc_bridge.console.app.ConsoleRequest` and returning a response.
 
 Actions call the same functions as their CLI commands, from :mod:`oc_bridge.actions` (retry,
-resync and forget as ``oc-bridge retry`` and ``orders resync|forget``), engine work under the
-daemon's engine lock, with the actor ``console:<user>`` they record in the audit trail; then
-they redirect back with a message (post/redirect/get).
+resync and forget as ``oc-bridge retry`` and ``orders resync|forget``), engine work with the
+request thread's own engine (claims keep it apart from the workers), with the actor
+``console:<user>`` they record in the audit trail; then they redirect back with a message
+(post/redirect/get).
 """
 
 from __future__ import annotations
@@ -207,9 +208,8 @@ def retry(ctx: ConsoleRequest) -> Response:
         return refused(ctx, 404, "No such parked item.")
     log.info("console: %s retries parked #%d", ctx.identity.actor, parked_id)
     try:
-        with services.context.engine_lock:
-            summary = retry_parked(services.context.engine, parked_id,
-                                   actor=ctx.identity.actor)
+        # this request thread's own engine: claims keep it apart from the workers
+        summary = retry_parked(services.context.engine, parked_id, actor=ctx.identity.actor)
     except OcBridgeError as exc:
         return _back(ctx, f"Retry of #{parked_id} refused: {exc}", "/console/parked")
     services.metrics.count_summary(summary)
@@ -228,9 +228,9 @@ def resync(ctx: ConsoleRequest) -> Response:
     log.info("console: %s resyncs order %s (adapter %s)", ctx.identity.actor, ref,
              adapter or "all")
     try:
-        with services.context.engine_lock:
-            summary = resync_order(services.context.engine, ref, actor=ctx.identity.actor,
-                                   adapter=adapter)
+        # this request thread's own engine: claims keep it apart from the workers
+        summary = resync_order(services.context.engine, ref, actor=ctx.identity.actor,
+                               adapter=adapter)
     except OcBridgeError as exc:
         return _back(ctx, f"Resync of {ref} refused: {exc}", _order_page(ctx))
     services.metrics.count_summary(summary)

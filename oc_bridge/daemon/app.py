@@ -43,15 +43,21 @@ SETTLE_SECONDS = 2.0
 
 
 class DaemonContext:
-    """The services daemon jobs and workers share: runtime, one engine, the lock that
-    serialises engine calls, metrics, and the time of the last successful reconciliation."""
+    """The services daemon jobs and workers share: runtime, an engine per thread, metrics,
+    and the time of the last successful reconciliation.
+
+    Engine calls run in parallel: every worker thread and every scheduled job has its own
+    :class:`SyncEngine` (:attr:`engine`), with its own claims owner, so two threads of this
+    process exclude each other from one order (or one job) through the ledger's claims exactly
+    as two replicas do. They share the runtime's client (thread-safe; its budget bounds the
+    parallelism), store (thread-safe) and adapters (each serialised by the boundary unless it
+    declares itself thread-safe).
+    """
 
     def __init__(self, runtime: Runtime, metrics: DaemonMetrics) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.store = runtime.store
-        self.engine: SyncEngine = runtime.engine()
-        self.engine_lock = threading.RLock()
         self.metrics = metrics
         self.last_reconciled: float | None = None
         #: What the last successful reconciliation did (shown by the console).
@@ -60,6 +66,16 @@ class DaemonContext:
         self.alerts = AlertService(runtime.store, runtime.settings.alerts, observer=metrics,
                                    on_counts=metrics.set_stuck,
                                    account=runtime.settings.account)
+        self._local = threading.local()
+
+    @property
+    def engine(self) -> SyncEngine:
+        """The calling thread's engine (made on first use)."""
+        engine: SyncEngine | None = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self.runtime.engine()
+            self._local.engine = engine
+        return engine
 
     def mark_reconciled(self) -> None:
         """Record a successful reconciliation (for /readyz and the metric)."""
@@ -85,7 +101,7 @@ class DaemonApp:
         self.router.add("POST", ORDERCHAMP_PATH, OrderchampWebhookHandler(
             secrets=settings.orderchamp.webhook_secrets(),
             account_id=settings.orderchamp.account_id, store_delivery=self._store,
-            metrics=self.metrics))
+            metrics=self.metrics, retry_after=settings.daemon.retry_after_seconds))
         self.router.add("GET", "/healthz", lambda _r: Response.json(200, {"status": "alive"}))
         self.router.add("GET", "/readyz", self._readyz)
         self.router.add("GET", "/metrics", lambda _r: Response(
@@ -102,14 +118,15 @@ class DaemonApp:
             self.console = mount_console(self.router, ConsoleServices(
                 runtime, self.ctx, self.metrics, self.readiness))
         self.processor = InboxProcessor(
-            runtime.store, self.ctx.engine, self.metrics,
+            runtime.store, lambda: self.ctx.engine, self.metrics,
             lease_seconds=settings.daemon.lease_seconds, max_attempts=settings.sync.max_attempts,
-            engine_lock=self.ctx.engine_lock, readers=self.route_context.readers)
+            readers=self.route_context.readers)
         self.workers = WorkerPool(self.processor, settings.daemon.workers)
         self.jobs = default_jobs(self.ctx, settings)
         self.scheduler: Scheduler | None = None
         self.wsgi = WsgiApp(self.router, max_body_bytes=settings.daemon.max_body_bytes,
-                            on_response=self._observe)
+                            on_response=self._observe,
+                            retry_after=settings.daemon.retry_after_seconds)
         self._started = False
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -132,6 +149,7 @@ class DaemonApp:
         try:
             self.runtime.store.inbox_counts()
             checks["store"] = "ok"
+            self.writer.store_answered()  # webhooks are accepted again at once
         except Exception as exc:
             checks["store"] = f"unreachable: {type(exc).__name__}"
         last = self.ctx.last_reconciled

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -36,18 +35,21 @@ HELD_RETRY_SECONDS = 10.0
 
 
 class InboxProcessor:
-    """Leases and processes inbox groups. ``engine_lock`` serialises engine calls (adapters and
-    the engine are written for one caller at a time; the scheduler shares the lock)."""
+    """Leases and processes inbox groups; called by several worker threads at once.
 
-    def __init__(self, store: Store, engine: SyncEngine, metrics: DaemonMetrics, *,
-                 lease_seconds: float, max_attempts: int, engine_lock: threading.RLock,
+    ``engine`` gives the calling thread's engine (each worker its own, see
+    :class:`~oc_bridge.daemon.app.DaemonContext`): one order is worked by one worker at a
+    time because its group is leased to one worker, and its steps are claimed by that
+    worker's engine."""
+
+    def __init__(self, store: Store, engine: Callable[[], SyncEngine], metrics: DaemonMetrics,
+                 *, lease_seconds: float, max_attempts: int,
                  readers: Mapping[str, Reader] | None = None) -> None:
         self.store = store
         self.engine = engine
         self.metrics = metrics
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
-        self.engine_lock = engine_lock
         self.readers: dict[str, Reader] = dict(readers or {})
 
     def lease(self, owner: str) -> list[InboxItem]:
@@ -90,9 +92,8 @@ class InboxProcessor:
             if first.order_id is None:
                 return SyncSummary()
             started = time.perf_counter()
-            with self.engine_lock:
-                # process_order also hands the order's new invoices out (INVOICE_CREATED).
-                summary = self.engine.process_order(first.order_id)
+            # process_order also hands the order's new invoices out (INVOICE_CREATED).
+            summary = self.engine().process_order(first.order_id)
             self.metrics.engine_seconds.labels("process_order").observe(
                 time.perf_counter() - started)
             self.metrics.count_summary(summary)
@@ -107,8 +108,7 @@ class InboxProcessor:
         headers = json.loads(first.headers_json or "{}")
         pull = reader(headers, first.body.encode("utf-8"))
         started = time.perf_counter()
-        with self.engine_lock:
-            summary = self.engine.report_pull(instance, pull)
+        summary = self.engine().report_pull(instance, pull)
         self.metrics.engine_seconds.labels("report_pull").observe(time.perf_counter() - started)
         self.metrics.count_summary(summary)
         log.info("%s delivery %d (%s) processed: %d shipment(s) reported", instance, first.id,

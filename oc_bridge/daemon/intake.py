@@ -5,6 +5,16 @@ the receiver at the disk's fsync rate. Requests instead hand their delivery to t
 wait; the writer takes everything queued (up to ``batch_limit``), inserts it in ONE transaction,
 commits, and then wakes each waiting request with its result. A request is still answered only
 after its delivery is committed; under load one fsync covers many requests.
+
+**Store unavailable** (PostgreSQL restarting, the network to it cut): a batch that fails
+answers every request in it with :class:`IntakeError` (the route answers 503 with
+``Retry-After``; Orderchamp delivers again later), and the writer marks the store *down*. While
+down, :meth:`InboxWriter.add` fails at once instead of queueing (so requests do not pile up
+waiting for connection timeouts), except that one request per :data:`PROBE_INTERVAL` is let
+through as a probe; the first probe that commits marks the store up again. Nothing is half
+written: a batch is one transaction. A request that gave up waiting is dropped from the queue
+if the writer has not started on it; if it was being written it may still commit, and
+Orderchamp's redelivery is then stored once (same digest) and answered 200.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 
 from oc_bridge.store import InboxDelivery, Store
@@ -19,6 +30,9 @@ from oc_bridge.store import InboxDelivery, Store
 __all__ = ["InboxWriter", "IntakeError"]
 
 log = logging.getLogger(__name__)
+
+#: While the store is down, one delivery per this many seconds is tried (the rest fail fast).
+PROBE_INTERVAL = 1.0
 
 
 class IntakeError(RuntimeError):
@@ -31,6 +45,7 @@ class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
     new: bool = False
     error: BaseException | None = None
+    abandoned: bool = False
 
 
 class InboxWriter:
@@ -47,14 +62,37 @@ class InboxWriter:
         self._started = False
         self._lock = threading.Lock()
         self.batches = 0
+        self._down_since: float | None = None
+        self._next_probe = 0.0
+
+    @property
+    def store_down(self) -> bool:
+        """True while the last attempt to store deliveries failed."""
+        return self._down_since is not None
+
+    def store_answered(self) -> None:
+        """The store answered someone else (a readiness probe): stop failing fast."""
+        if self._down_since is not None:
+            log.info("the store answers again; webhooks are accepted")
+            self._down_since = None
 
     def add(self, delivery: InboxDelivery) -> bool:
         """Store one delivery durably; True when new, False when identical to a stored one.
-        Raises :class:`IntakeError` when it could not be stored."""
+        Raises :class:`IntakeError` when it could not be stored (at once while the store is
+        down, see the module docstring)."""
         self._ensure_started()
+        if self._down_since is not None:
+            with self._lock:
+                now = time.monotonic()
+                probe = now >= self._next_probe
+                if probe:
+                    self._next_probe = now + PROBE_INTERVAL
+            if not probe:
+                raise IntakeError("the store is unavailable")
         pending = _Pending(delivery)
         self._queue.put(pending)
         if not pending.done.wait(self.timeout):
+            pending.abandoned = True
             raise IntakeError("the inbox writer did not answer in time")
         if pending.error is not None:
             raise IntakeError(f"storing the delivery failed: {pending.error}") from pending.error
@@ -79,7 +117,7 @@ class InboxWriter:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
+            batch = [first] if not first.abandoned else []
             stop = False
             while len(batch) < self.batch_limit:
                 try:
@@ -89,8 +127,10 @@ class InboxWriter:
                 if nxt is None:
                     stop = True
                     break
-                batch.append(nxt)
-            self._store(batch)
+                if not nxt.abandoned:
+                    batch.append(nxt)
+            if batch:
+                self._store(batch)
             if stop:
                 return
 
@@ -99,11 +139,20 @@ class InboxWriter:
             results = self.store.inbox_add([p.delivery for p in batch],
                                            delay_seconds=self.settle_seconds)
         except Exception as exc:
-            log.exception("storing %d webhook deliveries failed", len(batch))
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                self._next_probe = self._down_since + PROBE_INTERVAL
+                log.error("storing %d webhook deliveries failed; answering 503 until the "
+                          "store is back: %s: %s", len(batch), type(exc).__name__, exc)
+                log.debug("storing failed", exc_info=True)
             for pending in batch:
                 pending.error = exc
                 pending.done.set()
             return
+        if self._down_since is not None:
+            log.info("the store answers again after %.1fs; webhooks are accepted",
+                     time.monotonic() - self._down_since)
+            self._down_since = None
         self.batches += 1
         for pending, new in zip(batch, results, strict=True):
             pending.new = new

@@ -22,7 +22,7 @@ from typing import Any
 
 from oc_bridge.daemon.intake import IntakeError
 from oc_bridge.daemon.metrics import DaemonMetrics
-from oc_bridge.daemon.web import Request, Response
+from oc_bridge.daemon.web import Request, Response, unavailable
 from oc_bridge.orderchamp.signatures import SIGNATURE_HEADER, verify
 from oc_bridge.store import ORDERCHAMP_SOURCE, InboxDelivery, body_digest
 
@@ -73,7 +73,8 @@ class OrderchampWebhookHandler:
 
     def __init__(self, *, secrets: Sequence[str], account_id: str | None,
                  store_delivery: Callable[[InboxDelivery], bool],
-                 metrics: DaemonMetrics) -> None:
+                 metrics: DaemonMetrics, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
         # The current secret first, then the one being retired (rotation window).
         self.secrets = [s for s in secrets if s]
         self.account_id = account_id
@@ -123,9 +124,10 @@ class OrderchampWebhookHandler:
             order_id=order_id, invoice_id=invoice_id, group_key=order_id)
         try:
             new = self.store_delivery(delivery)
-        except IntakeError:
+        except IntakeError as exc:
             self._count(label, "error")
-            return Response.json(503, {"error": "could not store the delivery; retry"})
+            log.warning("webhook %s for order %s answered 503: %s", event, order_id, exc)
+            return unavailable(self.retry_after)
         self._count(label, "accepted" if new else "duplicate")
         if new:
             log.info("webhook %s for order %s stored", event, order_id)

@@ -106,8 +106,7 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
 
     def reconcile() -> None:
         started = time.perf_counter()
-        with ctx.engine_lock:
-            summary = ctx.engine.reconcile()
+        summary = ctx.engine.reconcile()
         ctx.metrics.engine_seconds.labels("reconcile").observe(time.perf_counter() - started)
         ctx.metrics.count_summary(summary)
         if summary.reconcile_incomplete:
@@ -128,16 +127,14 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
 
     def shipments() -> None:
         started = time.perf_counter()
-        with ctx.engine_lock:
-            summary = ctx.engine.pull_shipments()
+        summary = ctx.engine.pull_shipments()
         ctx.metrics.engine_seconds.labels("pull_shipments").observe(time.perf_counter() - started)
         ctx.metrics.count_summary(summary)
         if summary.shipments_reported:
             log.info("shipment pull: %d shipment(s) reported", summary.shipments_reported)
 
     def stock() -> None:
-        with ctx.engine_lock:
-            summary = ctx.engine.push_stock()
+        summary = ctx.engine.push_stock()
         if summary.changed or summary.unknown:
             log.info("stock push: %d changed, %d pushed in %d mutation(s), %d rejected",
                      summary.changed, summary.pushed, summary.mutations, len(summary.unknown))

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Request", "Response", "Router", "WsgiApp", "parse_json"]
+from oc_bridge.daemon.intake import IntakeError
+
+__all__ = ["Request", "Response", "Router", "WsgiApp", "parse_json", "unavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,13 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+def unavailable(retry_after: int, error: str = "could not store the delivery; retry") -> Response:
+    """503 with ``Retry-After``: the store is unavailable, nothing was stored."""
+    response = Response.json(503, {"error": error})
+    response.headers.append(("Retry-After", str(retry_after)))
+    return response
+
+
 def parse_json(body: bytes | str) -> Any:
     """``json.loads`` for untrusted bodies: nesting too deep for the parser (a few thousand
     levels) raises ``ValueError`` like any other unreadable body, not ``RecursionError``."""
@@ -133,10 +142,12 @@ class WsgiApp:
     """The WSGI callable over a :class:`Router` with the body limit and error handling."""
 
     def __init__(self, router: Router, *, max_body_bytes: int,
-                 on_response: Callable[[Request, Response, float], None] | None = None) -> None:
+                 on_response: Callable[[Request, Response, float], None] | None = None,
+                 retry_after: int = 5) -> None:
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.on_response = on_response
+        self.retry_after = retry_after
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -169,6 +180,9 @@ class WsgiApp:
         request.body, request.params = body, params
         try:
             return handler(request)
+        except IntakeError as exc:  # any route's delivery the store could not take: sender retries
+            log.warning("%s %s: %s; answered 503", request.method, request.path, exc)
+            return unavailable(self.retry_after)
         except Exception:
             log.exception("%s %s failed", request.method, request.path)
             return Response.json(500, {"error": "internal error"})

@@ -1,4 +1,10 @@
-"""Inbox worker threads: lease a group, process it, repeat; stop cleanly on request."""
+"""Inbox worker threads: lease a group, process it, repeat; stop cleanly on request.
+
+Workers run in parallel (each with its own engine); one order is worked by one worker at a
+time because its inbox group is leased as a whole. While the store cannot be reached, leasing
+fails: the worker waits (doubling up to :data:`OUTAGE_WAIT_MAX`), logs the outage once and its
+end once, and goes on by itself when the store answers again.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ __all__ = ["WorkerPool"]
 log = logging.getLogger(__name__)
 
 IDLE_WAIT = 0.25
+#: Longest wait between leasing attempts while the store is unavailable.
+OUTAGE_WAIT_MAX = 2.0
 
 
 class WorkerPool:
@@ -42,25 +50,29 @@ class WorkerPool:
             self._wake.notify()
 
     def _loop(self, owner: str) -> None:
+        outage_wait = 0.0  # > 0 while leasing fails (the store is unavailable)
         while not self._stop.is_set():
-            # Lease only once the engine is free: events that arrive while another order is
-            # processed still join their order's group, so a burst costs fewer order fetches.
-            with self.processor.engine_lock:
-                if self._stop.is_set():
-                    return
+            try:
+                items = self.processor.lease(owner)
+            except Exception as exc:
+                if outage_wait == 0.0:
+                    log.error("leasing inbox items failed (%s: %s); retrying until the store "
+                              "answers", type(exc).__name__, exc)
+                    log.debug("leasing failed", exc_info=True)
+                outage_wait = min(max(outage_wait * 2, IDLE_WAIT), OUTAGE_WAIT_MAX)
+                self._stop.wait(outage_wait)
+                continue
+            if outage_wait:
+                log.info("leasing inbox items works again")
+                outage_wait = 0.0
+            if items:
                 try:
-                    items = self.processor.lease(owner)
+                    self.processor.process(items)
                 except Exception:
-                    log.exception("leasing inbox items failed")
-                    items = []
-                if items:
-                    try:
-                        self.processor.process(items)
-                    except Exception:
-                        # e.g. the ledger locked beyond busy_timeout while recording the
-                        # outcome: the lease expires and the items are taken again.
-                        log.exception("processing %d inbox item(s) failed", len(items))
-                    continue
+                    # e.g. the ledger unavailable while recording the outcome: the lease
+                    # expires and the items are taken again.
+                    log.exception("processing %d inbox item(s) failed", len(items))
+                continue
             with self._wake:
                 self._wake.wait(IDLE_WAIT)
 

@@ -11,7 +11,15 @@ renewal of the claim (:meth:`Claims.guard`): a process whose claim was taken ove
 nothing more and stops (:class:`~oc_bridge.errors.ClaimLost`). Jobs (reconciliation, a shipment
 pull of one adapter instance, the stock push) hold a named claim the same way for their whole
 run (:meth:`Claims.job`), renewed by a heartbeat thread; a process that finds a job held skips
-it with a log line (webhook intake and other jobs are not blocked).
+it with a log line (webhook intake and other jobs are not blocked). A job lock has its own,
+shorter lease (``sync.job_lock_seconds``): the heartbeat renews it while the job runs, even
+during a long outside call, so it need not outlast any call, and a job of a replica that died
+on another host is taken over soon.
+
+Claims, not PostgreSQL advisory locks, hold jobs on every backend (docs/daemon.md says why).
+One engine holds its claims for one thread: the daemon gives each worker thread and each job
+its own engine (own owner), so two threads of one process exclude each other exactly as two
+processes do.
 
 Claim names: ``export:<instance>:<order id>``, ``shipment:<instance>:<shipment key>``,
 ``invoice:<instance>:<invoice id>``, ``confirm:<order id>``, ``delivery:<order id>``,
@@ -65,6 +73,7 @@ def owner_is_dead(owner: str) -> bool:
 class _Held:
     count: int
     renewed: float
+    lease: float
 
 
 class Claims:
@@ -75,9 +84,11 @@ class Claims:
     """
 
     def __init__(self, store: Store, *, lease_seconds: float, owner: str | None = None,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, job_lease_seconds: float | None = None) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
+        self.job_lease_seconds = lease_seconds if job_lease_seconds is None \
+            else job_lease_seconds
         self.owner = owner or new_owner()
         self.dry_run = dry_run
         self._held: dict[str, _Held] = {}
@@ -86,24 +97,26 @@ class Claims:
         """True while this engine holds ``name``."""
         return name in self._held
 
-    def acquire(self, name: str) -> bool:
-        """Take ``name``; False while another live process holds it."""
+    def acquire(self, name: str, *, lease_seconds: float | None = None) -> bool:
+        """Take ``name`` (for ``lease_seconds``, default the step lease); False while another
+        live process holds it."""
         held = self._held.get(name)
         if held is not None:
             held.count += 1
             return True
-        if not self.dry_run and not self._take(name):
+        lease = self.lease_seconds if lease_seconds is None else lease_seconds
+        if not self.dry_run and not self._take(name, lease):
             return False
-        self._held[name] = _Held(count=1, renewed=time.monotonic())
+        self._held[name] = _Held(count=1, renewed=time.monotonic(), lease=lease)
         return True
 
-    def _take(self, name: str) -> bool:
-        if self.store.claim(name, self.owner, lease_seconds=self.lease_seconds):
+    def _take(self, name: str, lease: float) -> bool:
+        if self.store.claim(name, self.owner, lease_seconds=lease):
             return True
         holder = self.store.get_claim(name)
         if holder is None or not owner_is_dead(holder.owner):
             return False
-        if not self.store.claim(name, self.owner, lease_seconds=self.lease_seconds,
+        if not self.store.claim(name, self.owner, lease_seconds=lease,
                                 dead_owner=holder.owner):
             return False
         log.info("claim %s taken over from %s (process gone)", name, holder.owner)
@@ -131,8 +144,9 @@ class Claims:
         engine does not hold it any more; then it is forgotten here."""
         if self.dry_run:
             return
-        if name not in self._held or not self.store.renew_claim(
-                name, self.owner, lease_seconds=self.lease_seconds):
+        held = self._held.get(name)
+        if held is None or not self.store.renew_claim(name, self.owner,
+                                                      lease_seconds=held.lease):
             self._held.pop(name, None)
             raise ClaimLost(f"claim {name} was taken over by {self.holder(name)}")
         self._held[name].renewed = time.monotonic()
@@ -162,8 +176,9 @@ class Claims:
     @contextmanager
     def job(self, name: str) -> Iterator[bool]:
         """Hold job lock ``name`` for the block (yields False when another process runs the
-        job), renewed every third of the lease by a heartbeat thread until the block ends."""
-        if not self.acquire(name):
+        job), taken for ``job_lease_seconds`` and renewed every third of it by a heartbeat
+        thread until the block ends."""
+        if not self.acquire(name, lease_seconds=self.job_lease_seconds):
             yield False
             return
         stop = threading.Event()
@@ -180,10 +195,10 @@ class Claims:
             self.release(name)
 
     def _heartbeat(self, name: str, stop: threading.Event) -> None:
-        while not stop.wait(self.lease_seconds / 3):
+        while not stop.wait(self.job_lease_seconds / 3):
             try:
                 if not self.store.renew_claim(name, self.owner,
-                                              lease_seconds=self.lease_seconds):
+                                              lease_seconds=self.job_lease_seconds):
                     log.warning("job %s was taken over by %s", name, self.holder(name))
                     return
             except Exception:  # e.g. the ledger busy for a moment: try again next beat

@@ -37,6 +37,7 @@ class EngineContext:
     def __post_init__(self) -> None:
         if self.claims is None:
             self.claims = Claims(self.store, lease_seconds=self.settings.sync.claim_seconds,
+                                 job_lease_seconds=self.settings.sync.job_lock_seconds,
                                  dry_run=self.dry_run)
 
     @property

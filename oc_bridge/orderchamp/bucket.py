@@ -20,6 +20,13 @@ Why the estimate is safe yet tight:
 So the client waits at most (headroom + round-trip x rate) points' worth of time more than
 strictly necessary per request, which keeps a long throttled listing within a few percent of
 the theoretical minimum.
+
+**Several processes on one token** (daemon replicas) each take a ``share`` of the budget: the
+bucket holds ``share`` x capacity, refills at ``share`` x rate, and the server's figures are
+scaled by the same share when adopted. N replicas with a share of 1/N each together never ask
+for more than the server's bucket holds, without a round trip to a shared database per request
+(which would tie every Orderchamp call to the database being up). The price: a replica alone
+cannot use the whole budget (see docs/daemon.md, "Several replicas").
 """
 
 from __future__ import annotations
@@ -45,13 +52,17 @@ class LeakyBucket:
         restore_rate: float = 50.0,
         *,
         headroom: float = 1.0,
+        share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if capacity <= 0 or restore_rate <= 0:
             raise ValueError("capacity and restore_rate must be positive")
-        self.capacity = float(capacity)
-        self.restore_rate = float(restore_rate)
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        self.share = float(share)
+        self.capacity = float(capacity) * self.share
+        self.restore_rate = float(restore_rate) * self.share
         self.headroom = max(0.0, headroom)
         self._clock = clock
         self._sleep = sleep
@@ -124,15 +135,16 @@ class LeakyBucket:
 
         ``remaining`` is taken as the level now (conservative: the server computed it earlier),
         minus whatever other requests still have in flight. ``restore_rate`` and ``limit``
-        replace the configured values when the server reports them.
+        replace the configured values when the server reports them. All three are the server's
+        whole-token figures, scaled here by ``share``.
         """
         with self._lock:
             self._refill()
             if limit is not None and limit > 0:
-                self.capacity = float(limit)
+                self.capacity = float(limit) * self.share
             if restore_rate is not None and restore_rate > 0:
-                self.restore_rate = float(restore_rate)
-            level = float(remaining) - self._in_flight
+                self.restore_rate = float(restore_rate) * self.share
+            level = float(remaining) * self.share - self._in_flight
             self._level = min(self.capacity, max(0.0, level))
 
     def drain(self) -> None:

@@ -70,6 +70,7 @@ class OrderchampClient:
         timeout: tuple[float, float] = (5.0, 30.0),
         bucket_size: int = 1000,
         restore_rate: float = 50.0,
+        budget_share: float = 1.0,
         max_query_cost: int = 2000,
         max_attempts: int = 5,
         throttle: bool = True,
@@ -84,7 +85,8 @@ class OrderchampClient:
             max_attempts=max_attempts, sleep=sleep,
         )
         self.bucket = (
-            LeakyBucket(bucket_size, restore_rate, clock=clock, sleep=sleep) if throttle else None
+            LeakyBucket(bucket_size, restore_rate, share=budget_share, clock=clock, sleep=sleep)
+            if throttle else None
         )
         self.max_query_cost = max_query_cost
         self._executor = Executor(

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -139,6 +140,8 @@ class Executor:
         self.max_query_cost = max_query_cost
         self.restore_rate = restore_rate
         self.stats = ClientStats()
+        # The daemon's workers share one client: totals are added under a lock.
+        self._stats_lock = threading.Lock()
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         http.add_secret(token)
 
@@ -162,18 +165,21 @@ class Executor:
             if holding and self.bucket is not None:
                 self.bucket.settle(cost, cost)  # failed attempt: assume it was charged
             holding = False
-            if attempt > 1:
-                self.stats.retries += 1
+            waited = 0.0
             if self.bucket is not None:
                 waited = self.bucket.acquire(cost)
                 holding = True
                 if waited > 0:
+                    logger.debug("%s: waited %.3fs for %d points", operation.name, waited, cost)
+            with self._stats_lock:
+                if attempt > 1:
+                    self.stats.retries += 1
+                if waited > 0:
                     self.stats.throttle_waits += 1
                     self.stats.throttle_wait_seconds += waited
-                    logger.debug("%s: waited %.3fs for %d points", operation.name, waited, cost)
-            self.stats.requests += 1
-            self.stats.points_requested += cost
-            self.stats.count(operation.name, requests=1)
+                self.stats.requests += 1
+                self.stats.points_requested += cost
+                self.stats.count(operation.name, requests=1)
 
         def parse(response: requests.Response) -> dict[str, Any]:
             nonlocal holding
@@ -234,8 +240,9 @@ class Executor:
                 if isinstance(data, dict) else cost
             )
         self._settle(cost, actual, throttle)
-        self.stats.points_spent += round(actual)
-        self.stats.count(operation.name, points=round(actual))
+        with self._stats_lock:
+            self.stats.points_spent += round(actual)
+            self.stats.count(operation.name, points=round(actual))
         if throttle:
             logger.debug("%s: cost requested %s, actual %s, remaining %s", operation.name,
                          throttle.get("requestedCost"), throttle.get("actualCost"),
@@ -274,7 +281,8 @@ class Executor:
 
     def _throttled(self, cost: int, throttle: Mapping[str, Any] | None) -> None:
         """A ``Throttled`` answer: nothing was charged, but the server has less than we thought."""
-        self.stats.throttled_answers += 1
+        with self._stats_lock:
+            self.stats.throttled_answers += 1
         if self.bucket is None:
             return
         self.bucket.settle(cost, 0)

@@ -25,6 +25,7 @@ def client_from_settings(settings: OrderchampSettings, *,
         timeout=(settings.connect_timeout, settings.read_timeout),
         bucket_size=settings.bucket_size,
         restore_rate=settings.restore_rate,
+        budget_share=settings.budget_share,
         max_query_cost=settings.max_query_cost,
         max_attempts=settings.max_attempts,
     )

@@ -3,7 +3,6 @@ message prefix; an INVOICE_CREATED event costs one engine run (one invoice query
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -47,7 +46,7 @@ def _reconcile_job(summary: SyncSummary) -> tuple[Any, SimpleNamespace]:
     store = SqliteStore(":memory:")
     marked: list[bool] = []
     ctx = SimpleNamespace(
-        engine=SimpleNamespace(reconcile=lambda: summary), engine_lock=threading.RLock(),
+        engine=SimpleNamespace(reconcile=lambda: summary),
         metrics=DaemonMetrics(store, None), store=store,
         mark_reconciled=lambda: marked.append(True), marked=marked)
     [job] = [j for j in default_jobs(ctx, Settings()) if j.name == "reconcile"]  # type: ignore[arg-type]

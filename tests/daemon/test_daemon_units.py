@@ -134,8 +134,8 @@ def deliveries(order_id: str, n: int) -> list[InboxDelivery]:
 
 
 def processor(store: SqliteStore, engine: Any, lease: float = 60) -> InboxProcessor:
-    return InboxProcessor(store, engine, DaemonMetrics(store, None), lease_seconds=lease,
-                          max_attempts=2, engine_lock=threading.RLock())
+    return InboxProcessor(store, lambda: engine, DaemonMetrics(store, None),
+                          lease_seconds=lease, max_attempts=2)
 
 
 def test_events_of_one_order_are_coalesced() -> None:
@@ -235,8 +235,6 @@ def test_a_worker_survives_a_failure_while_recording_an_outcome() -> None:
     from oc_bridge.daemon.workers import WorkerPool
 
     class Processor:
-        engine_lock = threading.Lock()
-
         def __init__(self) -> None:
             self.leases = 0
             self.processed = 0

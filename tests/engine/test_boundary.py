@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -152,3 +154,56 @@ def test_engine_steps_fault_one_instance_only(
                             "raised JSONDecodeError") for e in summary.errors)
     assert store.get_export("bad", updated["id"]).state == ExportState.PARKED
     assert summary.exit_code == 4
+
+
+class _Overlap(FakeAdapter):
+    """Records how many calls run inside the instance at once."""
+
+    def __init__(self, instance: str = "slow") -> None:
+        super().__init__(instance)
+        self.inside = 0
+        self.most = 0
+        self.gate = threading.Lock()
+
+    def expected_delivery(self, reference: str, number: str, external_id: str | None) -> None:
+        with self.gate:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        time.sleep(0.05)
+        with self.gate:
+            self.inside -= 1
+        return None
+
+
+class _ThreadSafeOverlap(_Overlap):
+    thread_safe = True
+
+
+def _call_from_threads(bound: BoundAdapter, threads: int = 4) -> None:
+    start = threading.Barrier(threads)
+
+    def run() -> None:
+        start.wait(5)
+        bound.expected_delivery(ORDER.reference, ORDER.number, None)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+
+
+def test_the_boundary_calls_one_instance_one_thread_at_a_time() -> None:
+    """The daemon's workers run in parallel; an adapter not declared thread-safe never sees
+    two calls at once."""
+    adapter = _Overlap()
+    bound = BoundAdapter(adapter)
+    _call_from_threads(bound)
+    assert adapter.most == 1
+    assert bound.stats["expected_delivery"].calls == 4
+
+
+def test_a_thread_safe_adapter_is_called_concurrently() -> None:
+    adapter = _ThreadSafeOverlap()
+    _call_from_threads(BoundAdapter(adapter))
+    assert adapter.most > 1

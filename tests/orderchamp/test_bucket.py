@@ -108,3 +108,27 @@ def test_level_stays_within_zero_and_capacity(steps: list[tuple[str, int]]) -> N
             clock.now += value
         assert 0 <= bucket.level <= bucket.capacity
         assert bucket.in_flight >= 0
+
+
+def test_a_share_holds_and_refills_that_part_of_the_budget(clock: FakeClock) -> None:
+    """Three replicas on one token take a third each: together they never ask for more than
+    the server's bucket holds."""
+    bucket = _bucket(clock, headroom=0, share=1 / 3)
+    assert bucket.capacity == pytest.approx(1000 / 3)
+    assert bucket.acquire(300) == 0
+    waited = bucket.acquire(100)  # 33.3 left, 66.7 missing at 50/3 points/s
+    assert waited == pytest.approx(4.0)
+
+
+def test_a_share_scales_the_servers_figures(clock: FakeClock) -> None:
+    bucket = _bucket(clock, headroom=0, share=0.5)
+    bucket.sync(600, restore_rate=100, limit=2000)  # the whole token's figures
+    assert bucket.capacity == pytest.approx(1000)
+    assert bucket.restore_rate == pytest.approx(50)
+    assert bucket.level == pytest.approx(300)
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5])
+def test_a_share_outside_zero_to_one_is_refused(clock: FakeClock, share: float) -> None:
+    with pytest.raises(ValueError, match="share"):
+        _bucket(clock, share=share)
