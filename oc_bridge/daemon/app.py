@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 ORDERCHAMP_PATH = "/webhooks/orderchamp"
 #: Seconds a new inbox item waits before it is processed (coalescing window).
 SETTLE_SECONDS = 2.0
+#: Ledger cursor: when a daemon (any replica) last completed a reconciliation (epoch seconds).
+RECONCILED_CURSOR = "daemon:reconciled_at"
 
 
 class DaemonContext:
@@ -78,9 +80,29 @@ class DaemonContext:
         return engine
 
     def mark_reconciled(self) -> None:
-        """Record a successful reconciliation (for /readyz and the metric)."""
+        """Record a successful reconciliation (for /readyz and the metric), here and in the
+        ledger, where the other replicas see it."""
         self.last_reconciled = time.time()
         self.metrics.last_reconcile.set(self.last_reconciled)
+        try:
+            self.store.set_cursor(RECONCILED_CURSOR, repr(self.last_reconciled))
+        except Exception as exc:  # readiness of the others only; never fails the job
+            log.warning("recording the reconciliation time failed: %s", exc)
+
+    def reconciled_at(self) -> float | None:
+        """When the last reconciliation completed, by this process or (read from the ledger)
+        any other replica: only one replica at a time reconciles (the others skip the job),
+        and every one of them is as up to date as the ledger. None when none did yet."""
+        shared = self.store.get_cursor(RECONCILED_CURSOR)
+        times = [t for t in (self.last_reconciled, _epoch(shared)) if t is not None]
+        return max(times) if times else None
+
+
+def _epoch(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 class DaemonApp:
@@ -144,15 +166,17 @@ class DaemonApp:
                   seconds * 1000)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """(ready, checks): store reachable, last reconciliation recent, plugins loaded."""
+        """(ready, checks): store reachable, last reconciliation (by any replica) recent,
+        plugins loaded."""
         checks: dict[str, Any] = {}
+        last = self.ctx.last_reconciled
         try:
             self.runtime.store.inbox_counts()
+            last = self.ctx.reconciled_at()
             checks["store"] = "ok"
             self.writer.store_answered()  # webhooks are accepted again at once
         except Exception as exc:
             checks["store"] = f"unreachable: {type(exc).__name__}"
-        last = self.ctx.last_reconciled
         max_age = self.runtime.settings.daemon.ready_max_age
         if last is None:
             checks["reconcile"] = "not yet"

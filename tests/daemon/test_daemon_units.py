@@ -89,6 +89,7 @@ def test_health_metrics_and_readiness(app: DaemonApp) -> None:
     app.ctx.mark_reconciled()
     assert call(app, "GET", "/readyz")[0] == 200
     app.ctx.last_reconciled = time.time() - 10_000
+    app.runtime.store.set_cursor("daemon:reconciled_at", repr(time.time() - 10_000))
     assert call_json(app, "GET", "/readyz")[1]["reconcile"].startswith("stale")
     text = call(app, "GET", "/metrics")[1].decode()
     for name in ("oc_bridge_webhooks_received_total", "oc_bridge_inbox_depth",

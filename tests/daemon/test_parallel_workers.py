@@ -231,3 +231,16 @@ def test_the_writer_probes_the_store_while_down(monkeypatch: pytest.MonkeyPatch)
         assert store.inbox_counts() == {"pending": 1}
     finally:
         writer.close()
+
+
+def test_a_replica_is_ready_when_any_replica_reconciled(app: DaemonApp, tmp_path: Path) -> None:
+    """Only one replica at a time reconciles (the others skip the held job): the others are
+    ready as soon as the ledger says a reconciliation completed recently."""
+    assert app.readiness()[1]["reconcile"] == "not yet"
+    other = SqliteStore(tmp_path / "ledger.db")  # another replica's view of the same ledger
+    try:
+        other.set_cursor("daemon:reconciled_at", repr(time.time() - 5))
+    finally:
+        other.close()
+    ready, checks = app.readiness()
+    assert ready and checks["reconcile"] == "ok"
