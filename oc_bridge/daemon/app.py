@@ -170,13 +170,16 @@ class DaemonApp:
         plugins loaded."""
         checks: dict[str, Any] = {}
         last = self.ctx.last_reconciled
-        try:
-            self.runtime.store.inbox_counts()
-            last = self.ctx.reconciled_at()
-            checks["store"] = "ok"
-            self.writer.store_answered()  # webhooks are accepted again at once
-        except Exception as exc:
-            checks["store"] = f"unreachable: {type(exc).__name__}"
+        if self.writer.store_down:  # known already: answer at once, the writer probes it
+            checks["store"] = "unreachable: webhooks cannot be stored"
+        else:
+            try:
+                self.runtime.store.inbox_counts()
+                last = self.ctx.reconciled_at()
+                checks["store"] = "ok"
+            except Exception as exc:
+                checks["store"] = f"unreachable: {type(exc).__name__}"
+                self.writer.mark_down(f"the readiness check failed: {type(exc).__name__}")
         max_age = self.runtime.settings.daemon.ready_max_age
         if last is None:
             checks["reconcile"] = "not yet"

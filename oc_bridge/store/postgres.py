@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from oc_bridge.errors import ConfigurationError, TransientError
 from oc_bridge.store import postgres_sql
 from oc_bridge.store.inbox import InboxItem
-from oc_bridge.store.sql_extras import Row, utc_now
+from oc_bridge.store.sql_extras import Row, utc_in, utc_now
 from oc_bridge.store.sql_store import SqlStore
 
 __all__ = [
@@ -53,8 +54,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LATEST_VERSION = postgres_sql.MIGRATIONS[-1][0]
-#: ``pg_advisory_xact_lock`` keys: schema upgrades, and leasing from the inbox (one leaser at a
-#: time picks the next group, so two workers never lease the same order's events).
+#: Advisory lock keys: schema upgrades (``pg_advisory_xact_lock``), and the key space of the
+#: per-order transaction locks taken while leasing inbox items (``INBOX_TRY_GROUP``).
 SCHEMA_LOCK = 0x0CB_0001
 INBOX_LEASE_LOCK = 0x0CB_0002
 #: Seconds to wait for a connection (and for the server to answer a connect).
@@ -65,6 +66,8 @@ POOL_SIZE = 16
 #: handed out, so one broken by a server restart is replaced instead of failing a step;
 #: one in steady use is handed out unchecked (the check would double the cost of a read).
 IDLE_CHECK_SECONDS = 2.0
+#: Group heads one lease transaction tries before it gives up for this round.
+LEASE_TRIES = 4
 
 
 def redact_url(url: str) -> str:
@@ -305,11 +308,31 @@ class PostgresStore(SqlStore):
     # --- PostgreSQL specifics ---------------------------------------------------------------
 
     def inbox_lease(self, owner: str, *, lease_seconds: float) -> list[InboxItem]:
-        # Picking the next ready group and leasing it must not interleave between workers
-        # (SQLite serialises every writer; here the transaction takes an advisory lock).
+        """Lease the next ready order's items; several replicas (and their workers) lease side
+        by side. The next ready group head is picked with ``FOR UPDATE SKIP LOCKED``, so two
+        leasers never wait on each other's candidate; its order is then leased under a
+        per-order transaction lock (``pg_try_advisory_xact_lock``), so two leasers that picked
+        items of one order never both lease it: the second finds the lock taken (or, once the
+        first committed, the order held) and tries the next head. Empty when nothing is ready
+        (or everything ready is being leased by others this instant)."""
+        token = f"{owner}:{uuid.uuid4().hex[:12]}"
+        now = utc_now()
+        params = {"owner": token, "expires": utc_in(lease_seconds), "now": now}
         with self.transaction():
-            self._execute("SELECT pg_advisory_xact_lock(:key)", {"key": INBOX_LEASE_LOCK})
-            return super().inbox_lease(owner, lease_seconds=lease_seconds)
+            for _ in range(LEASE_TRIES):
+                rows = self._query(postgres_sql.INBOX_NEXT_HEAD, {"now": now})
+                if not rows:
+                    return []
+                head, group = rows[0]["id"], rows[0]["group_key"]
+                if group is None:
+                    self._execute(postgres_sql.INBOX_LEASE_ONE, {**params, "id": head})
+                    return self._leased(token)
+                locked = self._query(postgres_sql.INBOX_TRY_GROUP,
+                                     {"space": INBOX_LEASE_LOCK, "group_key": group})
+                if locked and locked[0]["ok"] and self._execute(
+                        postgres_sql.INBOX_LEASE_FREE_GROUP, {**params, "group_key": group}):
+                    return self._leased(token)
+            return []
 
     @property
     def schema_version(self) -> int:

@@ -32,6 +32,7 @@ __all__ = ["MIGRATIONS", "OVERRIDES", "pyformat", "to_postgres"]
 CREATE_SCHEMA_VERSION: str
 SELECT_SCHEMA_VERSION: str
 INSERT_SCHEMA_VERSION: str
+INBOX_LEASE_ONE: str
 
 #: Statements written for PostgreSQL by hand, by name (none needed today).
 OVERRIDES: dict[str, str] = {}
@@ -151,3 +152,36 @@ def _derive() -> None:
 
 
 _derive()
+
+
+# --- PostgreSQL only: leasing the inbox from several replicas at once ---------------------------
+# (used by PostgresStore.inbox_lease; SQLite runs one writer at a time and needs none of this)
+
+#: The oldest ready item that heads its group (no older ready item of the same order) and whose
+#: order nobody holds, row-locked; rows other workers are locking right now are skipped, so
+#: workers leasing at the same moment take different orders instead of queueing on one row.
+INBOX_NEXT_HEAD = """SELECT o.id, o.group_key FROM inbox AS o
+    WHERE ((o.state = 'pending' AND o.available_at <= :now)
+           OR (o.state = 'leased' AND o.lease_expires_at <= :now))
+      AND (o.group_key IS NULL OR (
+           NOT EXISTS (SELECT 1 FROM inbox AS h WHERE h.group_key = o.group_key
+                         AND h.state = 'leased' AND h.lease_expires_at > :now)
+           AND NOT EXISTS (SELECT 1 FROM inbox AS e WHERE e.group_key = o.group_key
+                             AND e.id < o.id
+                             AND ((e.state = 'pending' AND e.available_at <= :now)
+                                  OR (e.state = 'leased' AND e.lease_expires_at <= :now)))))
+    ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED"""
+#: One order's lease is taken under this transaction lock: whoever holds it sees (in its next
+#: statement) every lease of that order committed before, and nobody else can add one meanwhile.
+INBOX_TRY_GROUP = ("SELECT pg_try_advisory_xact_lock(CAST(:space AS integer), "
+                   "hashtext(:group_key)) AS ok")
+#: Lease every pending item of the order unless a live lease holds it; rows another worker has
+#: locked this instant are skipped (they stay pending and follow in a later lease) rather than
+#: waited for, so leasing never blocks and never deadlocks.
+INBOX_LEASE_FREE_GROUP = """UPDATE inbox SET state = 'leased', lease_owner = :owner,
+    lease_expires_at = :expires, attempts = attempts + 1
+    WHERE id IN (SELECT id FROM inbox WHERE group_key = :group_key
+                   AND (state = 'pending' OR (state = 'leased' AND lease_expires_at <= :now))
+                 FOR UPDATE SKIP LOCKED)
+      AND NOT EXISTS (SELECT 1 FROM inbox AS l WHERE l.group_key = :group_key
+                        AND l.state = 'leased' AND l.lease_expires_at > :now)"""

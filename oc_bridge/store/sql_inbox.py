@@ -3,7 +3,10 @@
 Deliveries are inserted with ``ON CONFLICT DO NOTHING`` on (source, event, digest), so an
 identical redelivery is stored once. Leasing picks the oldest ready item (pending and due, or
 leased with an expired lease) whose group nobody holds, and leases every pending item of that
-group in the same transaction: one worker, one order, all its events.
+group in the same transaction: one worker, one order, all its events. That is correct where
+the database runs one writing transaction at a time (SQLite); the PostgreSQL store overrides
+:meth:`InboxMixin.inbox_lease` with ``FOR UPDATE SKIP LOCKED`` and a per-group lock, so
+replicas lease side by side.
 """
 
 from __future__ import annotations
@@ -71,8 +74,11 @@ class InboxMixin:
             else:
                 self._execute(self.sql.INBOX_LEASE_GROUP,
                               {**params, "group_key": rows[0]["group_key"]})
-            return [_item(r) for r in self._query(self.sql.INBOX_SELECT_LEASED,
-                                                  {"owner": token})]
+            return self._leased(token)
+
+    def _leased(self, token: str) -> list[InboxItem]:
+        """The items leased under ``token`` (one lease), oldest first."""
+        return [_item(r) for r in self._query(self.sql.INBOX_SELECT_LEASED, {"owner": token})]
 
     def inbox_get(self, item_id: int) -> InboxItem | None:
         """One inbox item, or None."""

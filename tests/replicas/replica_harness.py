@@ -352,7 +352,8 @@ class OutageReport:
     def lines(self) -> list[str]:
         return [
             f"outage: {self.outage_seconds:.1f} s, deliveries: {self.deliveries}",
-            f"answers: {dict(sorted(self.answers.items()))}, Retry-After: {sorted(self.retry_after)}",
+            f"answers: {dict(sorted(self.answers.items()))}, "
+            f"Retry-After: {sorted(self.retry_after)}",
             f"/readyz while down: {Counter(self.ready_while_down)}, /healthz while down: "
             f"{Counter(self.alive_while_down)}",
             f"work resumed {self.recovered_seconds:.1f} s after the store came back"

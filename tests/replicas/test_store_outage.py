@@ -71,7 +71,8 @@ def test_database_away_during_a_burst_503_then_everything_resumes(
             states = {r.order_id: r.state for r in cluster.store.list_exports()}
             assert states == dict.fromkeys(ids, ExportState.EXPORTED)
             assert cluster.store.list_parked() == []
-            assert "answering 503 until the store is back" in replica.log()
+            assert "webhooks are answered 503 until it is back" in replica.log()
+            assert "the store answers again" in replica.log()
             assert cluster.stop_all() == {replica.name: 0}, cluster.logs()
         finally:
             cluster.close()

@@ -407,3 +407,27 @@ def test_order_history_look_ups_and_forget(store: Store) -> None:
     assert store.forget_export("csv", "o1", actor="cli:bob", note="gone", reexport=False)
     assert store.get_export("csv", "o1") is None
     assert store.forget_export("csv", "o1", actor="cli:bob", note="again") is None
+
+
+@pytest.mark.postgres
+def test_postgres_leasers_skip_each_others_rows_and_never_split_an_order(
+        pg_store_url: str) -> None:
+    """Replicas lease side by side: a worker whose candidate row another transaction holds
+    skips it (FOR UPDATE SKIP LOCKED) instead of waiting, and an order held mid-lease by one
+    transaction is never leased by another."""
+    from oc_bridge.store import open_store
+
+    first, second = open_store(pg_store_url), open_store(pg_store_url)
+    try:
+        first.inbox_add(_deliveries("A", 2) + _deliveries("B", 2))
+        with first.transaction():  # the first replica is in the middle of leasing order A
+            mine = first.inbox_lease("r1", lease_seconds=60)
+            assert {i.order_id for i in mine} == {"A"}
+            # meanwhile: not blocked by A's locked rows, and never given A
+            theirs = second.inbox_lease("r2", lease_seconds=60)
+            assert {i.order_id for i in theirs} == {"B"} and len(theirs) == 2
+            assert second.inbox_lease("r3", lease_seconds=60) == []
+        assert first.inbox_counts() == {"leased": 4}
+    finally:
+        first.close()
+        second.close()
