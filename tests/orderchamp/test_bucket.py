@@ -132,3 +132,16 @@ def test_a_share_scales_the_servers_figures(clock: FakeClock) -> None:
 def test_a_share_outside_zero_to_one_is_refused(clock: FakeClock, share: float) -> None:
     with pytest.raises(ValueError, match="share"):
         _bucket(clock, share=share)
+
+
+def test_budget_share_reaches_the_clients_bucket() -> None:
+    from oc_bridge.orderchamp.factory import client_from_settings
+    from oc_bridge.settings import OrderchampSettings
+
+    settings = OrderchampSettings(token="t", bucket_size=1000, restore_rate=50,
+                                  budget_share=0.5)
+    with client_from_settings(settings) as client:
+        assert client.bucket is not None
+        assert client.bucket.capacity == pytest.approx(500)
+        assert client.bucket.restore_rate == pytest.approx(25)
+        assert client.page_budget == 500  # pages fit the share
