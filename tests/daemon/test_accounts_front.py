@@ -174,7 +174,7 @@ def test_each_account_has_its_own_client_budget_engine_and_workers(
     assert (b.runtime.client.bucket.capacity, b.runtime.client.bucket.restore_rate) == (1000, 50)
     assert a.runtime.client is not b.runtime.client
     assert a.runtime.store is not b.runtime.store
-    assert a.ctx.engine_lock is not b.ctx.engine_lock
+    assert a.ctx.engine is not b.ctx.engine  # this thread's engine of each account
     assert a.workers is not b.workers and a.processor is not b.processor
     assert {job.name for job in a.jobs} == {job.name for job in b.jobs}
     assert not {id(job) for job in a.jobs} & {id(job) for job in b.jobs}
