@@ -348,6 +348,9 @@ class OutageReport:
     lost: list[str] = field(default_factory=list)
     #: ``time.monotonic()`` when the store came back.
     restored_at: float = 0.0
+    #: Seconds from the store's return to the first webhook accepted again / /readyz 200.
+    accepting_after: float | None = None
+    ready_after: float | None = None
 
     def lines(self) -> list[str]:
         return [
@@ -356,10 +359,16 @@ class OutageReport:
             f"Retry-After: {sorted(self.retry_after)}",
             f"/readyz while down: {Counter(self.ready_while_down)}, /healthz while down: "
             f"{Counter(self.alive_while_down)}",
-            f"work resumed {self.recovered_seconds:.1f} s after the store came back"
-            if self.recovered_seconds is not None else "work did not resume",
+            f"after the store came back: webhooks accepted again in "
+            f"{_seconds(self.accepting_after)}, /readyz 200 in {_seconds(self.ready_after)}, "
+            f"every order exported {_seconds(self.recovered_seconds)} later (the burst was "
+            "still being sent)",
             f"deliveries never accepted: {len(self.lost)}",
         ]
+
+
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
 
 
 def outage_burst(cluster: Cluster, cut: Callable[[], None], restore: Callable[[], None], *,
@@ -379,8 +388,9 @@ def outage_burst(cluster: Cluster, cut: Callable[[], None], restore: Callable[[]
     def probe() -> None:
         while down.is_set():
             ready, alive = replica.get("/readyz"), replica.get("/healthz")
-            report.ready_while_down.append(ready.status_code if ready else 0)
-            report.alive_while_down.append(alive.status_code if alive else 0)
+            # (a Response is falsy for a 4xx/5xx: compare with None)
+            report.ready_while_down.append(ready.status_code if ready is not None else 0)
+            report.alive_while_down.append(alive.status_code if alive is not None else 0)
             time.sleep(0.25)
 
     def outage_thread() -> None:
@@ -394,6 +404,12 @@ def outage_burst(cluster: Cluster, cut: Callable[[], None], restore: Callable[[]
         prober.join()
         restore()
         report.restored_at = time.monotonic()
+        while time.monotonic() - report.restored_at < 60:
+            answer = replica.get("/readyz")
+            if answer is not None and answer.status_code == 200:
+                report.ready_after = time.monotonic() - report.restored_at
+                return
+            time.sleep(0.1)
 
     cutter = threading.Thread(target=outage_thread)
     cutter.start()
@@ -419,6 +435,8 @@ def outage_burst(cluster: Cluster, cut: Callable[[], None], restore: Callable[[]
         except requests.RequestException:
             answer, status = None, 0
         report.answers[status] += 1
+        if status == 200 and report.restored_at and report.accepting_after is None:
+            report.accepting_after = time.monotonic() - report.restored_at
         if status != 200:
             delay = 1.0
             if answer is not None and "Retry-After" in answer.headers:
