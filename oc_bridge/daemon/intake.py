@@ -32,6 +32,8 @@ __all__ = ["PROBE_INTERVAL", "InboxWriter", "IntakeError"]
 
 log = logging.getLogger(__name__)
 
+_WAKE = "wake"
+
 #: While the store is down, the writer asks it every this many seconds whether it is back.
 PROBE_INTERVAL = 1.0
 
@@ -62,7 +64,8 @@ class InboxWriter:
         self.settle_seconds = settle_seconds
         self.batch_limit = batch_limit
         self.timeout = timeout
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        # deliveries, None to stop, or _WAKE (start probing: the store was marked down)
+        self._queue: queue.Queue[_Pending | str | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._started = False
         self._lock = threading.Lock()
@@ -84,6 +87,7 @@ class InboxWriter:
         log.error("the store is unavailable (%s); webhooks are answered 503 until it is back",
                   reason)
         self.start()
+        self._queue.put(_WAKE)  # the writer may be waiting for deliveries: make it probe
 
     def _mark_up(self) -> None:
         with self._lock:
@@ -133,6 +137,8 @@ class InboxWriter:
                 continue
             if first is None:
                 return
+            if isinstance(first, str):  # _WAKE: go round again, probing while down
+                continue
             batch = [first] if not first.abandoned else []
             stop = False
             while len(batch) < self.batch_limit:
@@ -143,6 +149,8 @@ class InboxWriter:
                 if nxt is None:
                     stop = True
                     break
+                if isinstance(nxt, str):
+                    continue
                 if not nxt.abandoned:
                     batch.append(nxt)
             if batch:

@@ -251,3 +251,21 @@ def test_a_replica_is_ready_when_any_replica_reconciled(app: DaemonApp, tmp_path
         other.close()
     ready, checks = app.readiness()
     assert ready and checks["reconcile"] == "ok"
+
+
+def test_an_idle_writer_marked_down_by_a_readiness_check_probes_and_reopens(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marked down from outside (a readiness check) while no delivery is queued, the writer
+    still probes the store and reopens the intake by itself."""
+    monkeypatch.setattr(intake, "PROBE_INTERVAL", 0.05)
+    writer = InboxWriter(SqliteStore(":memory:"))
+    try:
+        writer.start()
+        time.sleep(0.1)  # the writer waits for deliveries
+        writer.mark_down("the readiness check failed")
+        deadline = time.monotonic() + 10
+        while writer.store_down and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not writer.store_down
+    finally:
+        writer.close()
