@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from oc_bridge.orderchamp.enums import normalise_shipment_method
+
 __all__ = [
     "CancelOutcome",
     "CancelStatus",
@@ -210,9 +212,18 @@ class ShipmentReport(_Frozen):
     tracking_number: str | None = None
     tracking_url: str | None = None
     estimated_transit_days: int | None = Field(None, ge=1)
-    weight_grams: int | None = Field(None, ge=0)
+    weight_grams: int | None = Field(None, ge=0, description="Parcel weight in grams.")
+    method: str | None = Field(
+        None, description="Orderchamp shipment method when the adapter says: SHIP_YOURSELF or "
+        "ORDERCHAMP (case and -/space separators do not matter); None: the instance's or "
+        "sync.shipment_method.")
     lines: tuple[ShippedLine, ...]
     source: str | None = Field(None, description="Where it came from, e.g. file name and rows.")
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else normalise_shipment_method(value)
 
     @model_validator(mode="after")
     def _identifies_order(self) -> ShipmentReport:

@@ -47,6 +47,7 @@ from pydantic_settings import (
 )
 
 from oc_bridge.errors import SettingProblem, SettingsError
+from oc_bridge.orderchamp.enums import normalise_shipment_method
 
 __all__ = [
     "AccountSettings",
@@ -54,6 +55,7 @@ __all__ = [
     "AlertEmailSettings",
     "AlertSettings",
     "AlertWebhookSettings",
+    "CarrierMapping",
     "ConsoleSettings",
     "DaemonSettings",
     "LoggingSettings",
@@ -178,6 +180,32 @@ class RoutingRule(_Section):
     )
 
 
+class CarrierMapping(_Section):
+    """One ``[sync.carriers.<code>]`` table: what Orderchamp is told for an adapter's carrier
+    code."""
+
+    name: str = Field(min_length=1, description="Carrier name sent to Orderchamp.")
+    tracking_url: str | None = Field(
+        None, description="Tracking-URL template, e.g. https://t.example/{tracking}; used when "
+        "the adapter gives no tracking URL.")
+
+    @field_validator("tracking_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        rest = value.replace("{tracking}", "")
+        if "{tracking}" not in value or "{" in rest or "}" in rest:
+            raise ValueError("must contain {tracking} and no other {...} placeholder")
+        return value
+
+
+def _shipment_method(value: str | None) -> str | None:
+    return None if value is None else normalise_shipment_method(value)
+
+
 class SyncSettings(_Section):
     """The reconciliation engine."""
 
@@ -187,8 +215,9 @@ class SyncSettings(_Section):
     default_transit_days: int = Field(
         3, ge=1, description="Estimated transit days when a shipment does not say."
     )
-    shipment_method: Literal["SHIP_YOURSELF", "ORDERCHAMP"] = Field(
-        "SHIP_YOURSELF", description="Shipment method reported to Orderchamp."
+    shipment_method: str = Field(
+        "SHIP_YOURSELF", description="Shipment method reported to Orderchamp when neither the "
+        "adapter's shipment nor its instance says: SHIP_YOURSELF or ORDERCHAMP."
     )
     max_attempts: int = Field(
         5, ge=1, description="Attempts for a transiently failing item before it is parked."
@@ -228,6 +257,43 @@ class SyncSettings(_Section):
         "cancel it at adapters that can cancel and export it again once the cancellation is "
         "accepted (cancel-and-reexport; a rejected cancellation parks). Adapters that cannot "
         "do what is asked park the change."
+    )
+
+    @field_validator("shipment_method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        return normalise_shipment_method(value)
+
+    @field_validator("sku_map")
+    @classmethod
+    def _no_blank_skus(cls, value: dict[str, str]) -> dict[str, str]:
+        blank = [k for k, v in value.items() if not k.strip() or not v.strip()]
+        if blank:
+            raise ValueError(f"blank SKU in {', '.join(repr(k) for k in blank)}")
+        return {k.strip(): v.strip() for k, v in value.items()}
+    hold_minutes: float = Field(
+        0, ge=0, description="Export a confirmed order only once it has been confirmed this "
+        "many minutes (Orderchamp's confirmedAt), so a quick change or cancellation never "
+        "reaches the warehouse; 0 exports at once."
+    )
+    sku_map: dict[str, str] = Field(
+        default_factory=dict, description="Orderchamp SKU -> warehouse SKU, for every adapter "
+        "(reversed for shipments and stock); adds to sku_map_file.")
+    sku_map_file: str | None = Field(
+        None, description="CSV file with the header orderchamp_sku,warehouse_sku (relative to "
+        "the working directory).")
+    require_sku_map: bool = Field(
+        False, description="Park an order with a SKU the SKU map does not know instead of "
+        "sending it as it is.")
+    carriers: dict[str, CarrierMapping] = Field(
+        default_factory=dict, description="Adapter carrier code -> carrier name and "
+        "tracking-URL template sent to Orderchamp.")
+    require_carrier_map: bool = Field(
+        False, description="Park a shipment whose carrier is not in sync.carriers instead of "
+        "sending the carrier as given.")
+    hold_check_seconds: int = Field(
+        60, ge=1, description="Daemon: seconds between looks for held-back orders that are "
+        "due (hold_minutes over, or released from a manual hold)."
     )
 
 
@@ -405,9 +471,18 @@ class AdapterSection(BaseModel):
 
     type: str | None = Field(None, description="Adapter type; defaults to the table name.")
     enabled: bool = Field(True, description="Whether the engine uses this instance.")
+    shipment_method: str | None = Field(
+        None, description="Shipment method for this instance's shipments that do not say "
+        "(SHIP_YOURSELF or ORDERCHAMP); unset: sync.shipment_method.")
+
+    @field_validator("shipment_method")
+    @classmethod
+    def _method(cls, value: str | None) -> str | None:
+        return _shipment_method(value)
 
     def options(self) -> dict[str, Any]:
-        """The adapter-specific keys (everything except ``type`` and ``enabled``)."""
+        """The adapter-specific keys (everything except ``type``, ``enabled`` and
+        ``shipment_method``)."""
         return dict(self.model_extra or {})
 
 
@@ -626,16 +701,21 @@ def load_settings(
 
 def cross_problems(settings: Settings) -> list[SettingProblem]:
     """Problems between sections that each validate on their own: a routing rule naming an
-    adapter instance that has no ``[adapters.<name>]`` table. A disabled instance is allowed:
+    adapter instance that has no ``[adapters.<name>]`` table; a SKU mapping file that cannot
+    be read (named with file and line). A disabled instance is allowed:
     the orders its rule matches are parked as unrouted until it is enabled."""
     from oc_bridge.accounts import account_problems
+    from oc_bridge.sku_map import sku_map_problems
 
     known = sorted(settings.adapters)
-    return [SettingProblem(f"sync.routing.{index}.adapter",
-                           f"no adapter instance {rule.adapter!r} "
-                           f"(configured: {', '.join(known) if known else 'none'})")
-            for index, rule in enumerate(settings.sync.routing)
-            if rule.adapter not in settings.adapters] + account_problems(settings)
+    problems = [SettingProblem(f"sync.routing.{index}.adapter",
+                               f"no adapter instance {rule.adapter!r} "
+                               f"(configured: {', '.join(known) if known else 'none'})")
+                for index, rule in enumerate(settings.sync.routing)
+                if rule.adapter not in settings.adapters]
+    sync = settings.sync
+    return problems + account_problems(settings) + sku_map_problems(
+        sync.sku_map, sync.sku_map_file, required=sync.require_sku_map)
 
 
 def merge_overrides(items: list[Mapping[str, Any]]) -> dict[str, Any]:

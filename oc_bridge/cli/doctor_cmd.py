@@ -68,7 +68,11 @@ def run(args: argparse.Namespace, env: CliEnv) -> int:
         return report.finish(ExitCode.CONFIG)
     report.add("configuration", True, f"API {settings.orderchamp.api_url}")
 
-    from oc_bridge.orderchamp.schema_check import check_operations, fetch_schema
+    from oc_bridge.orderchamp.schema_check import (
+        check_enum_values,
+        check_operations,
+        fetch_schema,
+    )
 
     code: int = ExitCode.OK
     with env.orderchamp_client() as client:
@@ -98,7 +102,7 @@ def run(args: argparse.Namespace, env: CliEnv) -> int:
         except OcBridgeError as exc:
             report.add("schema", False, f"introspection failed: {exc}")
             return report.finish(ExitCode.ERROR)
-        mismatches = check_operations(schema)
+        mismatches = check_operations(schema) + check_enum_values(schema)
         from oc_bridge.orderchamp.operations import all_operations
 
         total = len(all_operations())

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from oc_bridge.cli.env import CliEnv, ExitCode
+from oc_bridge.cli.holds_cmd import add_hold_parsers
 from oc_bridge.cli.order_actions import add_action_parsers
 from oc_bridge.cli.order_repair import add_repair_parsers
 from oc_bridge.models import Order
@@ -21,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``orders`` and its subcommands."""
     parser = subparsers.add_parser(
         "orders", help="list, confirm, cancel, mark paid, set delivery; resync, forget, "
-        "history",
+        "history; hold, release",
         description="Work with Orderchamp orders."
     )
     sub = parser.add_subparsers(dest="orders_command", metavar="SUBCOMMAND")
@@ -45,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
     add_action_parsers(sub)
     add_repair_parsers(sub)
+    add_hold_parsers(sub)
 
 
 def _row(values: list[str]) -> str:

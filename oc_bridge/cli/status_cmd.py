@@ -11,7 +11,7 @@ from oc_bridge.accounts import each_account, has_accounts
 from oc_bridge.alerts import AlertKind, detect
 from oc_bridge.cli.env import CliEnv, ExitCode
 from oc_bridge.settings import Settings
-from oc_bridge.store import open_store
+from oc_bridge.store import OrderHold, OrderWait, Store, open_store
 
 __all__ = ["add_parser", "run_status"]
 
@@ -24,9 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "status", help="ledger counts and recent activity",
         description="Show how many exports and shipments are in each state, how many items are "
-        "parked, and the latest state changes. Reads only the ledger (store.url); needs no "
-        "Orderchamp token. With several [accounts.*] and no --account, every account's ledger "
-        "is shown, one after the other.",
+        "parked, which orders are held or waiting to be exported, and the latest state "
+        "changes. Reads only the ledger (store.url); needs no Orderchamp token. With several "
+        "[accounts.*] and no --account, every account's ledger is shown, one after the other.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--limit", type=int, default=15, metavar="N",
@@ -61,10 +61,19 @@ def _status_data(settings: Settings, limit: int) -> dict[str, Any]:
         counts = store.counts()
         activity = store.recent_activity(limit)
         awaiting = store.list_awaiting_stock()
+        holds, waits = _holds(store)
         alerting = detect(store, settings.alerts).enabled(settings.alerts.kinds)
     return {"counts": asdict(counts), "activity": [asdict(a) for a in activity],
             "awaiting_stock": [asdict(a) for a in awaiting],
+            "held": [asdict(h) for h in holds], "waiting": [asdict(w) for w in waits],
             "alerts": [a.to_dict() for a in alerting]}
+
+
+def _holds(store: Store) -> tuple[list[OrderHold], list[OrderWait]]:
+    """Orders held by hand, and orders waiting to be exported (not also held)."""
+    holds = store.list_holds()
+    held = {h.order_id for h in holds}
+    return holds, [w for w in store.list_waits() if w.order_id not in held]
 
 
 def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int:
@@ -75,6 +84,7 @@ def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int
         counts = store.counts()
         activity = store.recent_activity(args.limit)
         awaiting = store.list_awaiting_stock()
+        holds, waits = _holds(store)
         alerting = detect(store, settings.alerts).enabled(settings.alerts.kinds)
     env.out(f"orders seen: {counts.orders_seen}")
     env.out(f"exports:     {_counts_text(counts.exports)}")
@@ -86,6 +96,17 @@ def _status_of(settings: Settings, args: argparse.Namespace, env: CliEnv) -> int
         short = ", ".join(f"{s.sku} needs {s.needed}, has {s.available}"
                           for s in item.short_lines)
         env.out(f"  order {item.order_number} (since {item.since[:19]}Z): {short}")
+    if holds:
+        env.out(f"held (not exported until released): {len(holds)}")
+    for hold in holds:
+        who = f" by {hold.actor}" if hold.actor else ""
+        env.out(f"  order {hold.order_number or hold.order_id} (since {hold.held_at[:19]}Z"
+                f"{who}): {hold.reason}")
+    if waits:
+        env.out(f"waiting to be exported: {len(waits)}")
+    for wait in waits:
+        env.out(f"  order {wait.order_number or wait.order_id} (due {wait.due_at[:19]}Z): "
+                f"{wait.reason}")
     stuck = [a for a in alerting if a.kind is not AlertKind.PARKED]
     env.out(f"alerts:      {len(stuck) or 'nothing'} stuck"
             + (" (oc-bridge alerts check lists them)" if stuck else ""))

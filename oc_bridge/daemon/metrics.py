@@ -61,6 +61,13 @@ class DaemonMetrics:
             "alert on a non-zero rate).", ["outcome"], registry=registry)
         for outcome in ("accepted", "rejected", "unsupported"):
             self.cancellations.labels(outcome)  # present at 0, so a rate() alert works at once
+        self.unmapped_carriers = Counter(
+            "oc_bridge_unmapped_carriers_total", "Shipments reported with a carrier code that "
+            "[sync.carriers] does not map (sent as given).", registry=registry)
+        self.held_orders = Gauge("oc_bridge_held_orders",
+                                 "Orders held back from export: held by hand (manual) or "
+                                 "waiting for sync.hold_minutes or a release (waiting).",
+                                 ["kind"], registry=registry)
         self.parked = Gauge("oc_bridge_parked_items", "Open parked items.", registry=registry)
         self.points = Gauge("oc_bridge_orderchamp_points_spent",
                             "Orderchamp API points spent by this process.", registry=registry)
@@ -137,6 +144,7 @@ class DaemonMetrics:
         self.shipments.inc(summary.shipments_reported)
         for outcome, count in summary.cancellations.items():
             self.cancellations.labels(outcome).inc(count)
+        self.unmapped_carriers.inc(summary.unmapped_carriers)
         self.repaired.inc(summary.repaired_by_reconcile)
 
     def alert_raised(self, kind: str) -> None:
@@ -160,6 +168,8 @@ class DaemonMetrics:
             for state in ("pending", "leased", "done", "parked"):
                 self.inbox_items.labels(state).set(counts.get(state, 0))
             self.parked.set(self.store.counts().parked_open)
+            self.held_orders.labels("manual").set(len(self.store.list_holds()))
+            self.held_orders.labels("waiting").set(len(self.store.list_waits()))
             oldest = self.store.inbox_oldest_open()
             self.inbox_oldest_age.set(_age_seconds(oldest) if oldest else 0)
         except Exception:

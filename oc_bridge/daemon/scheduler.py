@@ -100,7 +100,8 @@ class Scheduler:
 def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
     """The daemon's jobs: ``reconcile`` every ``sync.reconcile_interval``, ``shipments`` every
     ``sync.shipments_interval``, ``stock`` every ``sync.stock_interval``
-    (a no-op without stock adapters), ``inbox-prune`` hourly (also long-expired claims),
+    (a no-op without stock adapters), ``holds`` every ``sync.hold_check_seconds`` (held-back
+    orders whose time has come), ``inbox-prune`` hourly (also long-expired claims),
     ``alerts`` every ``alerts.check_interval`` (unless ``alerts.enabled`` is false).
     Append to extend."""
 
@@ -141,6 +142,15 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
         if summary.errors:
             raise RuntimeError("; ".join(summary.errors))
 
+    def holds() -> None:
+        if not ctx.engine.orders.gate.due_now():
+            return  # nothing due: no engine lock taken
+        with ctx.engine_lock:
+            summary = ctx.engine.export_due()
+        ctx.metrics.count_summary(summary)
+        if summary.exported:
+            log.info("held-back orders: %d exported now their time has come", summary.exported)
+
     def prune() -> None:
         removed = ctx.store.inbox_prune(settings.daemon.inbox_keep_days)
         if removed:
@@ -159,6 +169,7 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
     jobs = [Job("reconcile", settings.sync.reconcile_interval, reconcile),
             Job("shipments", settings.sync.shipments_interval, shipments),
             Job("stock", settings.sync.stock_interval, stock),
+            Job("holds", settings.sync.hold_check_seconds, holds),
             Job("inbox-prune", 3600.0, prune)]
     if settings.alerts.enabled:
         jobs.append(Job("alerts", settings.alerts.check_interval, alerts))

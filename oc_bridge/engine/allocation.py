@@ -3,7 +3,8 @@
 
 Rules: the order must be confirmed and not cancelled (nor have a cancellation request); a line
 given by ``line_ref`` must be a line of the order; a line given by SKU matches the order's
-lines with exactly that SKU and is allocated across them in order while they have unshipped
+lines with exactly that SKU (or, through the SKU map, the Orderchamp SKUs its warehouse SKU
+stands for) and is allocated across them in order while they have unshipped
 quantity; every quantity is at least 1 and never more than what is still unshipped (counting
 what earlier lines of the same report already took). Every problem found is reported, each
 with its exact reason.
@@ -11,7 +12,7 @@ with its exact reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from oc_bridge.canonical import ShippedLine
 from oc_bridge.errors import MappingError
@@ -40,11 +41,18 @@ def _unshipped(product: OrderProduct) -> int:
     return product.quantity
 
 
-def allocate_lines(order: Order, lines: Sequence[ShippedLine]) -> list[tuple[str, int]]:
+def _same(sku: str) -> tuple[str, ...]:
+    return (sku,)
+
+
+def allocate_lines(order: Order, lines: Sequence[ShippedLine], *,
+                   orderchamp_skus: Callable[[str], tuple[str, ...]] = _same,
+                   ) -> list[tuple[str, int]]:
     """The ``(order line id, quantity)`` pairs for ``lines``, in the order's line order.
 
-    Raises :class:`ShipmentRejected` naming every bad line, e.g. ``line SKU-123: quantity 5
-    exceeds unshipped 3 on order OC-100004``.
+    ``orderchamp_skus`` turns a reported (warehouse) SKU into the Orderchamp SKUs it stands
+    for (the SKU map reversed; default: the same SKU). Raises :class:`ShipmentRejected` naming
+    every bad line, e.g. ``line SKU-123: quantity 5 exceeds unshipped 3 on order OC-100004``.
     """
     check_order_shippable(order)
     left = {p.id: _unshipped(p) for p in order.products}
@@ -61,13 +69,14 @@ def allocate_lines(order: Order, lines: Sequence[ShippedLine]) -> list[tuple[str
             if product is None:
                 problems.append(f"line {label}: not a line of order {order.number}")
                 continue
-            if line.sku and product.sku and line.sku != product.sku:
+            if line.sku and product.sku and product.sku not in orderchamp_skus(line.sku):
                 problems.append(f"line {label}: SKU {line.sku} does not match the order line's "
                                 f"SKU {product.sku} on order {order.number}")
                 continue
             candidates = [product]
         else:
-            candidates = [p for p in order.products if p.sku == line.sku]
+            skus = orderchamp_skus(line.sku or "")
+            candidates = [p for p in order.products if p.sku is not None and p.sku in skus]
             if not candidates:
                 problems.append(f"line {label}: SKU not on order {order.number}")
                 continue

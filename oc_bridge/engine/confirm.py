@@ -118,10 +118,9 @@ class AutoConfirmer:
 
     def _stock_of(self, instance: str) -> dict[str, int]:
         if instance not in self._stock:
-            levels: dict[str, int] = defaultdict(int)
-            for level in self.ctx.adapters[instance].fetch_stock():
-                levels[level.sku] += max(0, level.available)
-            self._stock[instance] = dict(levels)
+            # In Orderchamp's SKUs (the SKU map reversed), as the order's lines count them.
+            self._stock[instance] = self.ctx.sku_map.orderchamp_figures(
+                self.ctx.adapters[instance].fetch_stock())
         return self._stock[instance]
 
     def _record_short(self, order: Order, short: list[ShortLine], summary: SyncSummary) -> None:

@@ -13,6 +13,7 @@ from oc_bridge.engine.hooks import EngineHooks, OrderchampApi
 from oc_bridge.engine.progress import ProgressReporter
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.settings import Settings
+from oc_bridge.sku_map import SkuMap, load_sku_map
 from oc_bridge.store import ParkedKind, Store
 
 __all__ = ["EngineContext"]
@@ -34,11 +35,18 @@ class EngineContext:
     #: This engine's claims on steps and jobs (built from the settings when not given).
     claims: Claims = field(default=None)  # type: ignore[assignment]
 
+    #: ``sync.sku_map``/``sync.sku_map_file`` (read from the settings when not given).
+    sku_map: SkuMap = field(default=None)  # type: ignore[assignment]
+
     def __post_init__(self) -> None:
         if self.claims is None:
             self.claims = Claims(self.store, lease_seconds=self.settings.sync.claim_seconds,
                                  job_lease_seconds=self.settings.sync.job_lock_seconds,
                                  dry_run=self.dry_run)
+        if self.sku_map is None:
+            sync = self.settings.sync
+            self.sku_map = load_sku_map(sync.sku_map, sync.sku_map_file,
+                                        required=sync.require_sku_map)
 
     @property
     def max_attempts(self) -> int:

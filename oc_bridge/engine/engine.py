@@ -151,6 +151,7 @@ class SyncEngine:
         if lost is not None:
             lost.finish(summary)
         self._decide_deferred(deferred, summary)
+        self._take_due(summary, handled)
         self._resume_exports(summary, handled)
         self._after_reconcile(summary, handled)
         if not changes.complete:
@@ -179,6 +180,7 @@ class SyncEngine:
         (or routing changed); a cancelled order never exported needs nothing at all."""
         if change.is_cancelled and not self.store.exports_for_order(change.id) \
                 and change.id not in self.confirmer.awaiting_ids():
+            self.orders.gate.done_waiting(change.id)  # it waited for hold_minutes: no more
             return False
         seen = self.store.get_order(change.id)
         if seen is None or seen.updated_at != change.updated_at.isoformat():
@@ -193,7 +195,8 @@ class SyncEngine:
         waits in ``deferred`` for the end of the listing. False when it could not be read."""
         try:
             order = self.client.get_order(change.id, with_shipments=False,
-                                          products_count=change.products_count)
+                                          products_count=change.products_count,
+                                          with_confirmed_at=self._reads_confirmed_at)
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"reading order {change.id} failed: {exc}")
             return False
@@ -227,6 +230,30 @@ class SyncEngine:
                 f"fetched, {summary.exported} exported, {summary.updated} updated, "
                 f"{summary.cancelled} cancelled")
 
+    @property
+    def _reads_confirmed_at(self) -> bool:
+        """``confirmedAt`` is fetched only for the ``sync.hold_minutes`` gate."""
+        return self.ctx.settings.sync.hold_minutes > 0
+
+    def _take_due(self, summary: SyncSummary, handled: set[str]) -> None:
+        """Look again at orders whose wait is over (``sync.hold_minutes`` passed, or a manual
+        hold released): they may not have changed in Orderchamp, so no listing brings them."""
+        for order_id in self.orders.gate.due_now():
+            if order_id not in handled:
+                self._process_into(order_id, summary)
+                handled.add(order_id)
+
+    def export_due(self) -> SyncSummary:
+        """Export the held-back orders whose time has come (the daemon's ``holds`` job; every
+        reconciliation does the same). Cheap when none is due: one ledger query."""
+        summary = self._summary()
+        due = self.orders.gate.due_now()
+        if due:
+            self.confirmer.begin_run()
+            self._take_due(summary, set())
+            self.invoices.deliver_many(set(due), summary)
+        return summary
+
     def _resume_exports(self, summary: SyncSummary, handled: set[str]) -> None:
         pending = dict.fromkeys(r.order_id for r in self.store.list_exports(
             UNFINISHED_EXPORT_STATES) if r.order_id not in handled)
@@ -244,7 +271,8 @@ class SyncEngine:
 
     def _process_into(self, order_id: str, summary: SyncSummary) -> None:
         try:
-            order = self.client.get_order(order_id, with_shipments=False)
+            order = self.client.get_order(order_id, with_shipments=False,
+                                          with_confirmed_at=self._reads_confirmed_at)
         except (TransientError, PermanentError) as exc:
             summary.add_failed(f"reading order {order_id} failed: {exc}")
             return

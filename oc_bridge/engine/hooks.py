@@ -85,10 +85,10 @@ class OrderchampApi(Protocol):
 
     def get_order(
         self, order_id: str, *, with_shipments: bool = True, with_invoices: bool = False,
-        full: bool = False, products_count: int | None = None,
+        full: bool = False, products_count: int | None = None, with_confirmed_at: bool = False,
     ) -> Order | None:
         """One order with all lines (and shipments); None when unknown. Lean fields unless
-        ``full``."""
+        ``full`` (``confirmedAt`` only ``with_confirmed_at``)."""
         ...
 
     def create_shipment(

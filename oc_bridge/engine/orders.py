@@ -21,6 +21,7 @@ from oc_bridge.boundary import BoundAdapter
 from oc_bridge.canonical import CancelOutcome, CancelStatus, FulfilmentOrder, SubmitResult
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.diff import describe_difference, fingerprint
+from oc_bridge.engine.holds import ExportGate
 from oc_bridge.engine.rules import has_unshipped_lines, is_cancelled, next_revision, sighting
 from oc_bridge.engine.summary import SyncSummary
 from oc_bridge.errors import (
@@ -71,6 +72,7 @@ class OrderExporter:
         self.ctx = ctx
         self.store = ctx.store
         self.claims = ctx.claims
+        self.gate = ExportGate(ctx)
         self._batches: dict[str, list[_PendingSubmit]] = {}
         #: Overrides ``sync.on_change_after_export`` for this exporter (a repair run).
         self.on_change_override: str | None = None
@@ -102,17 +104,30 @@ class OrderExporter:
 
     def _bring_everywhere(self, order: Order, summary: SyncSummary) -> None:
         existing = {r.instance: r for r in self.store.exports_for_order(order.id)}
+        if not is_cancelled(order) and self.gate.manual_hold(order, summary) is not None:
+            # Neither exported nor updated while held (a cancellation still goes out); the
+            # release leaves a new waiting row, so any old one is dropped.
+            self.gate.done_waiting(order)
+            return
         routed: list[str] = []
+        waiting = False
         if order.is_fulfillable and has_unshipped_lines(order):
             candidates = [name for name, adapter in self.ctx.adapters.items()
                           if adapter.supports(Capability.SUBMIT_ORDERS)]
             routed = self.ctx.hooks.route_order(order, candidates, self.ctx.settings)
             if not routed and not existing:
+                self.gate.done_waiting(order)
                 self._park_unrouted(order, summary)
                 return
             if routed and not self.ctx.dry_run:
                 self.store.resolve_parked_for(ParkedKind.ORDER, order.id, None,
                                               "routed to " + ", ".join(routed))
+            if any(name not in existing for name in routed):
+                waiting = self.gate.waiting(order, summary)
+            if waiting:
+                routed = [name for name in routed if name in existing]  # updates only
+        if not waiting:
+            self.gate.done_waiting(order)
         for instance in dict.fromkeys([*routed, *existing]):
             if self.only_instance is not None and instance != self.only_instance:
                 continue
@@ -181,10 +196,16 @@ class OrderExporter:
     def _map(self, order: Order, instance: str, revision: int, rec: ExportRecord | None,
              operation: ExportOperation, summary: SyncSummary) -> FulfilmentOrder | None:
         try:
-            return self.ctx.hooks.map_order(order, instance=instance, revision=revision)
+            return self._mapped(order, instance, revision)
         except (TransientError, PermanentError) as exc:
             self._failed(order, instance, rec, operation, exc, summary)
             return None
+
+    def _mapped(self, order: Order, instance: str, revision: int) -> FulfilmentOrder:
+        """The mapping hook's order with the SKU map applied (for every adapter); raises
+        ``MappingError`` naming unmapped SKUs when ``sync.require_sku_map`` is on."""
+        return self.ctx.sku_map.apply(
+            self.ctx.hooks.map_order(order, instance=instance, revision=revision))
 
     def _submit(self, order: Order, instance: str, adapter: BoundAdapter, rec: ExportRecord | None,
                 digest: str, print_: str, summary: SyncSummary) -> ExportRecord | None:
@@ -444,7 +465,7 @@ class OrderExporter:
             return outcome
         revision = rec.revision or rec.pending_revision or 1
         try:
-            mapped = self.ctx.hooks.map_order(order, instance=instance, revision=revision)
+            mapped = self._mapped(order, instance, revision)
         except (TransientError, PermanentError):  # a cancellation needs no lines
             mapped = FulfilmentOrder(reference=order.id, number=order.number, revision=revision)
         with self._guard(instance, order.id):

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from oc_bridge.canonical import ShipmentOutcome, ShipmentReport, ShippedLine
+from oc_bridge.carriers import CarrierMapped, map_carrier
 from oc_bridge.engine.allocation import ShipmentRejected, allocate_lines
 from oc_bridge.engine.context import EngineContext
 from oc_bridge.engine.summary import SyncSummary
@@ -150,13 +151,27 @@ class ShipmentReporter:
         if report.order_ref and report.order_number and report.order_number != order.number:
             raise ShipmentRejected(f"order number {report.order_number} does not match order "
                                    f"{report.order_ref} (number {order.number})")
-        return order, allocate_lines(order, report.lines)
+        lines = allocate_lines(order, report.lines,
+                               orderchamp_skus=self.ctx.sku_map.orderchamp_skus)
+        # Before anything is created: a carrier that must be mapped and is not parks it whole.
+        self._carrier(report, required=self.ctx.settings.sync.require_carrier_map)
+        return order, lines
+
+    def _carrier(self, report: ShipmentReport, *, required: bool) -> CarrierMapped:
+        return map_carrier(report, self.ctx.settings.sync.carriers, required=required)
+
+    def _method(self, instance: str, report: ShipmentReport) -> str:
+        """The shipment's own method, else its instance's ``shipment_method``, else
+        ``sync.shipment_method``."""
+        section = self.ctx.settings.adapters.get(instance)
+        return report.method or (section.shipment_method if section else None) \
+            or self.ctx.settings.sync.shipment_method
 
     def _create(self, rec: ShipmentRecord, report: ShipmentReport,
                 summary: SyncSummary) -> ShipmentOutcome:
         assert rec.order_id is not None
         shipment = self.client.create_shipment(
-            rec.order_id, list(rec.lines), method=self.ctx.settings.sync.shipment_method,
+            rec.order_id, list(rec.lines), method=self._method(rec.instance, report),
             weight=report.weight_grams,
             client_mutation_id=f"oc-bridge:{rec.instance}:{rec.shipment_key}"[:200])
         crash_point("after_shipment_create")
@@ -175,13 +190,22 @@ class ShipmentReporter:
         assert rec.oc_shipment_id is not None
         tracked = report.is_tracked
         transit = report.estimated_transit_days or self.ctx.settings.sync.default_transit_days
+        # Never parks here (the shipment exists in Orderchamp): required was checked before.
+        carrier = self._carrier(report, required=False)
         log.info("shipment %s of order %s: shipping (%s)", rec.shipment_key, rec.order_number,
                  "tracked" if tracked else f"untracked, {transit} days")
         self.client.ship_shipment(
             rec.oc_shipment_id, is_tracked=tracked, estimated_transit_days=transit,
             tracking_number=report.tracking_number.strip()
             if tracked and report.tracking_number else None,
-            tracking_url=report.tracking_url if tracked else None, carrier=report.carrier)
+            tracking_url=carrier.tracking_url, carrier=carrier.carrier)
+        if carrier.unmapped is not None:
+            summary.unmapped_carriers += 1
+            summary.warnings.append(f"shipment {rec.shipment_key} of order {rec.order_number}: "
+                                    f"carrier {carrier.unmapped!r} is not in [sync.carriers]; "
+                                    "sent as given")
+            log.warning("shipment %s: carrier %r not in sync.carriers, sent as given",
+                        rec.shipment_key, carrier.unmapped)
         return self._shipped(rec, report, summary)
 
     def _shipped(self, rec: ShipmentRecord, report: ShipmentReport,
@@ -301,7 +325,10 @@ class ShipmentReporter:
             summary.add_failed(f"shipment {key}: {exc}")
             return ShipmentOutcome(shipment_key=key, ok=False, message=str(exc))
         how = "tracked" if report.is_tracked else "untracked"
+        carrier = self._carrier(report, required=False)
         self.ctx.plan(summary, f"report shipment {key} of order {order.number} from {instance}: "
-                               f"create ({_lines_text(lines)}) and ship {how}")
+                               f"create ({_lines_text(lines)}, "
+                               f"{self._method(instance, report)}) and ship {how}"
+                               + (f" with {carrier.carrier}" if carrier.carrier else ""))
         summary.shipments_reported += 1
         return ShipmentOutcome(shipment_key=key, ok=True)

@@ -1,6 +1,7 @@
 """Pushing adapters' stock to Orderchamp: absolute ``SET`` in batches, changed SKUs only.
 
-- **Figures.** Every adapter instance with ``STOCK_LEVELS`` is read; a SKU's figure is the sum
+- **Figures.** Every adapter instance with ``STOCK_LEVELS`` is read, its warehouse SKUs turned
+  into Orderchamp SKUs through the SKU map (reversed); a SKU's figure is the sum
   of what all of them report (several warehouses, one Orderchamp catalogue); negative figures
   count as 0. If any adapter cannot be read, nothing is pushed this run: a partial sum would
   lower stock that is really there.
@@ -130,8 +131,10 @@ class StockSync:
             if not adapter.supports(Capability.STOCK_LEVELS):
                 continue
             try:
-                for level in adapter.fetch_stock():
-                    figures[level.sku] += max(0, level.available)
+                # Warehouse SKUs become Orderchamp SKUs through the SKU map, reversed.
+                for sku, available in self.ctx.sku_map.orderchamp_figures(
+                        adapter.fetch_stock()).items():
+                    figures[sku] += available
             except (TransientError, PermanentError) as exc:
                 summary.errors.append(f"reading stock from {name} failed: {exc}; nothing pushed")
                 return None

@@ -11,6 +11,7 @@ _COUNTERS = (
     "orders_seen", "orders_fetched", "exported", "updated", "cancelled", "shipments_reported",
     "duplicates_skipped", "orders_fulfilled", "parked", "failed",
     "confirmed", "invoices_delivered", "delivery_dates_updated", "held_elsewhere",
+    "unmapped_carriers",
     "repaired_by_reconcile",
 )
 
@@ -53,6 +54,11 @@ class SyncSummary:
     #: Orders left unconfirmed for want of stock: ``{order_id, number, short_lines: [{sku,
     #: needed, available}]}`` (``sync.auto_confirm = "when-in-stock"``).
     awaiting_stock: list[dict[str, Any]] = field(default_factory=list)
+    #: Shipments reported with a carrier ``[sync.carriers]`` does not map (sent as given).
+    unmapped_carriers: int = 0
+    #: Orders not exported because they are held (``oc-bridge orders hold``) or wait for
+    #: ``sync.hold_minutes``: ``{order_id, number, why, since, until}`` (until: ISO or None).
+    held_back: list[dict[str, Any]] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     #: Jobs skipped because another process was running them (``reconcile: held by ...``).
     skipped: list[str] = field(default_factory=list)
@@ -102,6 +108,7 @@ class SyncSummary:
         self.awaiting_stock.extend(other.awaiting_stock)
         for outcome, count in other.cancellations.items():
             self.cancellations[outcome] = self.cancellations.get(outcome, 0) + count
+        self.held_back.extend(other.held_back)
         self.repaired.extend(other.repaired)
         self.dry_run = self.dry_run or other.dry_run
         self.reconcile_incomplete = self.reconcile_incomplete or other.reconcile_incomplete
@@ -138,6 +145,9 @@ class SyncSummary:
         if self.cancellations:
             out.append("  cancellations asked of adapters: " + ", ".join(
                 f"{outcome} {count}" for outcome, count in sorted(self.cancellations.items())))
+        if self.unmapped_carriers:
+            out.append(f"  shipments with a carrier not in sync.carriers (sent as given): "
+                       f"{self.unmapped_carriers}")
         if self.held_elsewhere:
             out.append(f"  left to another process holding them: {self.held_elsewhere}")
         if self.repaired_by_reconcile:
@@ -149,6 +159,11 @@ class SyncSummary:
                 short = ", ".join(f"{s['sku']} needs {s['needed']}, has {s['available']}"
                                   for s in item["short_lines"])
                 out.append(f"  - order {item['number']}: {short}")
+        if self.held_back:
+            out.append("held back (not exported yet):")
+            for item in self.held_back:
+                until = f" until {item['until'][:19]}Z" if item.get("until") else ""
+                out.append(f"  - order {item['number']}: {item['why']}{until}")
         sections = (("would do", self.planned), ("skipped", self.skipped),
                     ("parked", self.parked_reasons),
                     ("errors", self.errors), ("warnings", self.warnings))

@@ -235,6 +235,7 @@ class OrderchampClient:
         with_invoices: bool = False,
         full: bool = False,
         products_count: int | None = None,
+        with_confirmed_at: bool = False,
     ) -> Order | None:
         """One order with all its lines (and shipments with their lines); None if unknown.
 
@@ -242,6 +243,8 @@ class OrderchampClient:
         (the ``OrderLean`` fragment); ``full=True`` fetches every field (``OrderDetail``), for
         commands that show the order. ``products_count`` (from :meth:`iter_order_changes`)
         sizes the line page exactly; without it a two-point ``OrderSize`` asks first.
+        ``with_confirmed_at`` adds ``confirmedAt`` to the lean fields (one point; the
+        ``sync.hold_minutes`` gate reads it).
         """
         budget = self.page_budget
         if full:
@@ -257,8 +260,10 @@ class OrderchampClient:
         else:
             operation = "OrderLeanPaged"
             first = fit_page_size(operation, {}, "productsFirst", budget, upper=MAX_PAGE)
-        node = dig(self.execute(operation, {"id": order_id, "productsFirst": first}),
-                   "order", allow_null=True)
+        variables: dict[str, Any] = {"id": order_id, "productsFirst": first}
+        if with_confirmed_at:
+            variables["withConfirmedAt"] = True
+        node = dig(self.execute(operation, variables), "order", allow_null=True)
         if node is None:
             return None
         total = node.get("productsCount")

@@ -8,7 +8,7 @@ a listing, or an order with three lines in a ``products(first: 50)`` selection, 
 
 Lists that are not connections (``userErrors``, ``inventoryLevels`` of a payload) count as one
 item in both, so requested and actual agree on them. Introspection fields (``__typename``,
-``__schema``) are free.
+``__schema``) are free. ``@include``/``@skip`` are applied with the variables given.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from graphql import (
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     value_from_ast_untyped,
 )
@@ -72,6 +73,8 @@ class _Walker:
         if selection_set is None:
             return out
         for selection in selection_set.selections:
+            if not self.included(selection):
+                continue
             if isinstance(selection, FieldNode):
                 out.append(selection)
             elif isinstance(selection, InlineFragmentNode):
@@ -81,6 +84,20 @@ class _Walker:
                 if fragment is not None:
                     out.extend(self.fields(fragment.selection_set))
         return out
+
+    def included(self, selection: SelectionNode) -> bool:
+        """``@include``/``@skip`` applied; a condition that cannot be read counts as included
+        (the estimate then errs on the high side)."""
+        for directive in selection.directives or ():
+            name = directive.name.value
+            if name not in ("include", "skip"):
+                continue
+            condition = next((value_from_ast_untyped(arg.value, self.variables)
+                              for arg in directive.arguments or () if arg.name.value == "if"),
+                             None)
+            if isinstance(condition, bool) and condition == (name == "skip"):
+                return False
+        return True
 
     def page_size(self, field: FieldNode) -> int | None:
         for argument in field.arguments or ():

@@ -13,12 +13,13 @@ by Orderchamp's schema, and its shape must match what ``build_client_schema`` ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLError,
     GraphQLSchema,
     build_client_schema,
@@ -29,12 +30,14 @@ from graphql import (
 )
 
 from oc_bridge.errors import MalformedResponseError
+from oc_bridge.orderchamp.enums import SENT_ENUM_VALUES
 from oc_bridge.orderchamp.operations import Operation, all_operations
 
 if TYPE_CHECKING:
     from oc_bridge.orderchamp.client import OrderchampClient
 
-__all__ = ["INTROSPECTION", "Mismatch", "check_operations", "fetch_schema", "local_schema"]
+__all__ = ["INTROSPECTION", "Mismatch", "check_enum_values", "check_operations", "fetch_schema",
+           "local_schema"]
 
 INTROSPECTION = Operation(
     name="IntrospectionQuery",
@@ -103,3 +106,24 @@ def check_operations(
     for operation in all_operations() if operations is None else operations:
         mismatches.extend(_mismatch(operation, e) for e in validate(schema, operation.document))
     return mismatches
+
+
+def check_enum_values(
+    schema: GraphQLSchema, sent: Mapping[str, Sequence[str]] | None = None
+) -> list[Mismatch]:
+    """The enum values the bridge sends in variables (:data:`~oc_bridge.orderchamp.enums.
+    SENT_ENUM_VALUES`, e.g. the shipment method) that ``schema`` does not have."""
+    mismatches: list[Mismatch] = []
+    for name, values in (SENT_ENUM_VALUES if sent is None else sent).items():
+        enum = schema.get_type(name)
+        if not isinstance(enum, GraphQLEnumType):
+            mismatches.append(Mismatch(operation="enums.py", message=f"enum {name} is not in "
+                                       "the schema"))
+            continue
+        for value in values:
+            if value not in enum.values:
+                known = ", ".join(enum.values)
+                mismatches.append(Mismatch(operation="enums.py", message=f"{name} has no value "
+                                           f"{value} (the schema has: {known})"))
+    return mismatches
+

@@ -11,6 +11,7 @@ from pathlib import Path
 from oc_bridge.errors import ConfigurationError, SettingProblem, SettingsError
 from oc_bridge.store.alert_records import AlertSend, WorkItem
 from oc_bridge.store.base import Store
+from oc_bridge.store.hold_records import OrderHold, OrderWait
 from oc_bridge.store.inbox import (
     ORDERCHAMP_SOURCE,
     InboxDelivery,
@@ -51,7 +52,9 @@ __all__ = [
     "InboxDelivery",
     "InboxItem",
     "InboxState",
+    "OrderHold",
     "OrderSeen",
+    "OrderWait",
     "ParkedItem",
     "ParkedKind",
     "ShipmentRecord",

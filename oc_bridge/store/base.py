@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 
 from oc_bridge.canonical import InvoiceDocument
 from oc_bridge.store.alert_records import AlertSend, WorkItem
+from oc_bridge.store.hold_records import OrderHold, OrderWait
 from oc_bridge.store.inbox import InboxDelivery, InboxItem
 from oc_bridge.store.records import (
     ActivityEntry,
@@ -445,6 +446,46 @@ class Store(ABC):
     def inbox_last_received(self, source: str) -> dict[str, str]:
         """``event -> received_at`` of the latest stored delivery per event of ``source``."""
 
+    # --- holds ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def place_hold(self, order_id: str, *, order_number: str | None, reason: str,
+                   actor: str | None) -> tuple[OrderHold, bool]:
+        """Hold the order by hand (activity ``held``); ``(hold, True)`` when placed now,
+        ``(the standing hold, False)`` when it was already held (left unchanged)."""
+
+    @abstractmethod
+    def get_hold(self, order_id: str) -> OrderHold | None:
+        """The order's standing manual hold, or None."""
+
+    @abstractmethod
+    def list_holds(self) -> list[OrderHold]:
+        """Every standing manual hold, oldest first."""
+
+    @abstractmethod
+    def lift_hold(self, order_id: str, *, actor: str | None, note: str = "released",
+                  ) -> OrderHold | None:
+        """Remove the order's hold and make the order due for a look at once (an
+        :class:`OrderWait` due now), activity ``released``; the hold removed, or None when the
+        order was not held (nothing changed)."""
+
+    @abstractmethod
+    def set_wait(self, order_id: str, *, order_number: str | None, due_at: str,
+                 reason: str, since: str | None = None) -> None:
+        """Look at the order again at ``due_at`` (insert, or move the due time); ``since``
+        is what the wait counts from (default now)."""
+
+    @abstractmethod
+    def get_wait(self, order_id: str) -> OrderWait | None:
+        """The order's waiting row, or None."""
+
+    @abstractmethod
+    def list_waits(self, *, due_by: str | None = None) -> list[OrderWait]:
+        """Waiting orders, soonest first; with ``due_by`` only those due by then."""
+
+    @abstractmethod
+    def clear_wait(self, order_id: str) -> None:
+        """The order no longer waits (exported, cancelled, ...); no-op when absent."""
     # --- alerts ---------------------------------------------------------------------------
 
     @abstractmethod

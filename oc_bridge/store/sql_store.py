@@ -26,6 +26,7 @@ from oc_bridge.store.records import (
 from oc_bridge.store.sql_alerts import AlertsMixin
 from oc_bridge.store.sql_claims import ClaimsMixin
 from oc_bridge.store.sql_extras import LedgerExtrasMixin, Row, utc_now
+from oc_bridge.store.sql_holds import HoldsLedgerMixin
 from oc_bridge.store.sql_inbox import InboxMixin
 from oc_bridge.store.sql_views import LedgerViewsMixin
 from oc_bridge.store.sql_workflow import WorkflowLedgerMixin
@@ -47,8 +48,8 @@ def _shipment(row: Row) -> ShipmentRecord:
     return ShipmentRecord(**data)
 
 
-class SqlStore(WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin, AlertsMixin,
-               LedgerExtrasMixin, Store):
+class SqlStore(HoldsLedgerMixin, WorkflowLedgerMixin, InboxMixin, ClaimsMixin, LedgerViewsMixin,
+               AlertsMixin, LedgerExtrasMixin, Store):
     """:class:`Store` over SQL statements; see the module docstring for what a backend adds."""
 
     sql: ModuleType

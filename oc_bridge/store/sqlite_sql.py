@@ -192,6 +192,23 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         )""",
         "CREATE INDEX alert_sends_channel ON alert_sends (channel, sent_at)",
     )),
+    (8, "holds: orders held by hand and orders waiting for their export time", (
+        """CREATE TABLE order_holds (
+            order_id TEXT PRIMARY KEY,
+            order_number TEXT,
+            reason TEXT NOT NULL,
+            actor TEXT,
+            held_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE order_waits (
+            order_id TEXT PRIMARY KEY,
+            order_number TEXT,
+            due_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            since TEXT NOT NULL
+        )""",
+        "CREATE INDEX order_waits_due ON order_waits (due_at)",
+    )),
 )
 
 # --- schema version -------------------------------------------------------------------------
@@ -521,3 +538,20 @@ ALERT_SENDS_COUNT = """SELECT COUNT(*) AS n FROM alert_sends WHERE channel = :ch
     AND outcome = 'sent' AND sent_at >= :since"""
 ALERT_SENDS_RECENT = "SELECT * FROM alert_sends ORDER BY id DESC LIMIT :limit"
 ALERT_SENDS_PRUNE = "DELETE FROM alert_sends WHERE sent_at < :before"
+
+# --- holds (schema version 8) -----------------------------------------------------------------
+
+HOLD_INSERT = """INSERT INTO order_holds (order_id, order_number, reason, actor, held_at)
+    VALUES (:order_id, :order_number, :reason, :actor, :at) ON CONFLICT (order_id) DO NOTHING"""
+HOLD_SELECT = "SELECT * FROM order_holds WHERE order_id = :order_id"
+HOLD_SELECT_ALL = "SELECT * FROM order_holds ORDER BY held_at, order_id"
+HOLD_DELETE = "DELETE FROM order_holds WHERE order_id = :order_id"
+WAIT_UPSERT = """INSERT INTO order_waits (order_id, order_number, due_at, reason, since)
+    VALUES (:order_id, :order_number, :due_at, :reason, :since)
+    ON CONFLICT (order_id) DO UPDATE SET due_at = excluded.due_at, reason = excluded.reason,
+        since = excluded.since,
+        order_number = COALESCE(excluded.order_number, order_waits.order_number)"""
+WAIT_SELECT = "SELECT * FROM order_waits WHERE order_id = :order_id"
+WAIT_SELECT_ALL = "SELECT * FROM order_waits ORDER BY due_at, order_id"
+WAIT_SELECT_DUE = "SELECT * FROM order_waits WHERE due_at <= :now ORDER BY due_at, order_id"
+WAIT_DELETE = "DELETE FROM order_waits WHERE order_id = :order_id"

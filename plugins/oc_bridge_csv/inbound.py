@@ -205,6 +205,7 @@ def _shipment(name: str, rows: list[ParsedRow], default_transit_days: int | None
         return next((getattr(r, attribute) for r in rows if getattr(r, attribute)), None)
 
     transit = next((r.transit_days for r in rows if r.transit_days), None)
+    weight = next((r.weight_grams for r in rows if r.weight_grams is not None), None)
     return ShipmentReport(
         shipment_key=rows[0].shipment_key,
         order_ref=first("order_id"),
@@ -214,6 +215,8 @@ def _shipment(name: str, rows: list[ParsedRow], default_transit_days: int | None
         tracking_number=first("tracking_number"),
         tracking_url=first("tracking_url"),
         estimated_transit_days=transit or default_transit_days,
+        method=first("method"),
+        weight_grams=weight,
         lines=tuple(ShippedLine(line_ref=line, sku=sku, quantity=qty)
                     for (line, sku), qty in quantities.items()),
         source=f"{name} {row_ranges([r.number for r in rows])}",

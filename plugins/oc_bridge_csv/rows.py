@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from oc_bridge.orderchamp.enums import normalise_shipment_method
+
 __all__ = [
     "REQUIRED_COLUMNS",
     "ParsedRow",
@@ -46,6 +48,8 @@ class ParsedRow:
     tracking_url: str | None
     shipped_at: datetime | None
     transit_days: int | None
+    method: str | None = None
+    weight_grams: int | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,18 @@ def parse_row(header: list[str], cells: list[str], number: int) -> ParsedRow | R
                                     minimum=1)
         except ValueError as exc:
             errors.append(str(exc))
+    method: str | None = None
+    if raw.get("method"):
+        try:
+            method = normalise_shipment_method(raw["method"])
+        except ValueError as exc:
+            errors.append(f"method: {exc}")
+    weight: int | None = None
+    if raw.get("weight"):
+        try:
+            weight = _whole_number("weight", raw["weight"], minimum=0)
+        except ValueError as exc:
+            errors.append(f"{exc} (grams)")
     group = _group(raw, order, shipped_at) if order else None
     if errors:
         return RowError("; ".join(errors), raw, group)
@@ -165,5 +181,5 @@ def parse_row(header: list[str], cells: list[str], number: int) -> ParsedRow | R
         line_id=raw.get("line_id") or None, sku=raw.get("sku") or None, quantity=quantity,
         carrier=raw.get("carrier") or None, tracking_number=raw.get("tracking_number") or None,
         tracking_url=raw.get("tracking_url") or None, shipped_at=shipped_at,
-        transit_days=transit,
+        transit_days=transit, method=method, weight_grams=weight,
     )

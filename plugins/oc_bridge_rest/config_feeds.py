@@ -132,6 +132,9 @@ class ShipmentFields(Strict):
     tracking_number: Expression | None = None
     tracking_url: Expression | None = None
     weight_grams: Expression | None = None
+    method: Expression | None = Field(
+        None, description="Orderchamp shipment method (SHIP_YOURSELF or ORDERCHAMP); unset: "
+        "the instance's shipment_method, else sync.shipment_method.")
     skip: Expression | None = Field(None, description="Truthy: ignore the record (cancelled).")
     unknown_orders: Literal["park", "skip"] = Field(
         "park", description="A shipment of an order this adapter did not submit (another "

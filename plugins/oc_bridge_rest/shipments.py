@@ -161,6 +161,7 @@ class ShipmentMapper:
             tracking_number=as_text(self._get(f.tracking_number, record)),
             tracking_url=as_text(self._get(f.tracking_url, record)),
             weight_grams=as_int(self._get(f.weight_grams, record)),
+            method=as_text(self._get(f.method, record)),
             lines=tuple(self._lines(record, shipment_id, state)),
             source=f"{source} shipment {shipment_id}",
         )

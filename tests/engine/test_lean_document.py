@@ -128,7 +128,9 @@ def engine_reads(tmp_path: Path) -> set[str]:
     """Drive every code path that reads an order fetched with the lean document."""
     reads: set[str] = set()
     store = SqliteStore(tmp_path / "ledger.db")
-    settings = Settings(sync={"auto_confirm": "when-in-stock", "on_change_after_export": "update"})
+    # hold_minutes on: the gate reads confirmedAt (fetched only then, see below).
+    settings = Settings(sync={"auto_confirm": "when-in-stock", "on_change_after_export": "update",
+                              "hold_minutes": 1})
     ctx = EngineContext(settings=settings, client=_ConfirmingClient(),  # type: ignore[arg-type]
                         store=store, adapters=bind_adapters({"wh": _StockedAdapter()}),
                         hooks=FakeHooks())
@@ -163,3 +165,13 @@ def test_the_check_notices_a_missing_and_an_unread_field(tmp_path: Path) -> None
     read = engine_reads(tmp_path)
     assert "shippingAddress.postalCode" in read and "products.unshippedQuantity" in read
     assert "isPaid" not in read and "commissionPrice" not in read and "customer.id" not in read
+
+
+def test_confirmed_at_is_fetched_only_for_the_hold_gate() -> None:
+    from oc_bridge.orderchamp.cost import requested_cost
+
+    operation = load_operation("OrderLean")
+    without = requested_cost(operation.document, {"id": "Order:1", "productsFirst": 1})
+    with_it = requested_cost(operation.document, {"id": "Order:1", "productsFirst": 1,
+                                                  "withConfirmedAt": True})
+    assert with_it == without + 1

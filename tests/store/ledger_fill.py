@@ -57,6 +57,9 @@ def fill_ledger(store: Store, orders: int = 30) -> None:
     store.set_awaiting_stock("o2", "OC-2", [ShortLine(sku="SKU-2", needed=3, available=0)])
     store.record_delivery_date("o1", "csv", "2026-02-01", order_number="OC-1")
     store.claim("job:reconcile:csv", "host:1:abc", lease_seconds=60)
+    store.place_hold("o3", order_number="OC-3", reason="address check", actor="cli:ann")
+    store.set_wait("o4", order_number="OC-4", due_at="2026-01-02T00:00:00.000000+00:00",
+                   reason="confirmed less than sync.hold_minutes ago")
 
     store.reserve_alert("webhook", "parked:1", "parked", window_seconds=3600)
     store.record_alert_send("webhook", alerts=1, outcome="sent", message="1 alert(s)")
