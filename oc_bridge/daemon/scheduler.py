@@ -144,9 +144,8 @@ def default_jobs(ctx: DaemonContext, settings: Settings) -> list[Job]:
 
     def holds() -> None:
         if not ctx.engine.orders.gate.due_now():
-            return  # nothing due: no engine lock taken
-        with ctx.engine_lock:
-            summary = ctx.engine.export_due()
+            return  # nothing due: one ledger query
+        summary = ctx.engine.export_due()
         ctx.metrics.count_summary(summary)
         if summary.exported:
             log.info("held-back orders: %d exported now their time has come", summary.exported)
