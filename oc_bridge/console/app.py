@@ -68,6 +68,8 @@ ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/resync", "resync"),
     ConsoleRoute("GET", f"{PREFIX}/orders/<ref>/forget", "forget_form"),
     ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/forget", "forget"),
+    ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/hold", "hold"),
+    ConsoleRoute("POST", f"{PREFIX}/orders/<ref>/release", "release"),
     ConsoleRoute("GET", f"{PREFIX}/adapters", "adapters"),
     ConsoleRoute("GET", f"{PREFIX}/webhooks", "webhooks"),
 )

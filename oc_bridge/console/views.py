@@ -2,8 +2,9 @@
 ROUTES`, each taking a :class:`~oc_bridge.console.app.ConsoleRequest` and returning a response.
 
 Actions call the same functions as their CLI commands, from :mod:`oc_bridge.actions` (retry,
-resync and forget as ``oc-bridge retry`` and ``orders resync|forget``), engine work with the
-request thread's own engine (claims keep it apart from the workers), with the actor
+resync and forget as ``oc-bridge retry`` and ``orders resync|forget``; hold and release as
+``orders hold|release``), engine work with the request thread's own engine (claims keep it
+apart from the workers), with the actor
 ``console:<user>`` they record in the audit trail; then they redirect back with a message
 (post/redirect/get).
 """
@@ -18,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from oc_bridge.actions.holds import hold_order, release_order
 from oc_bridge.actions.repair import forget_export, resync_order, retry_parked
 from oc_bridge.console.overview import adapters_page, overview_page, webhooks_page
 from oc_bridge.console.security import verify_password
@@ -270,6 +272,31 @@ def forget(ctx: ConsoleRequest) -> Response:
     return _back(ctx, result.describe().replace("`", ""), _order_page(ctx))
 
 
+def hold(ctx: ConsoleRequest) -> Response:
+    """Hold the order back from every warehouse with a reason:
+    :func:`oc_bridge.actions.holds.hold_order`, as ``oc-bridge orders hold``."""
+    ref = ctx.http.params["ref"]
+    try:
+        result = hold_order(ctx.services.runtime.store, ref, ctx.form.get("reason", ""),
+                            ctx.identity.actor)
+    except OcBridgeError as exc:
+        return _back(ctx, f"Hold refused: {exc}", _order_page(ctx))
+    log.info("console: %s: %s", ctx.identity.actor, result.message)
+    return _back(ctx, " ".join([result.message, *result.warnings]), _order_page(ctx))
+
+
+def release(ctx: ConsoleRequest) -> Response:
+    """Release the order's hold: :func:`oc_bridge.actions.holds.release_order`, as
+    ``oc-bridge orders release``."""
+    ref = ctx.http.params["ref"]
+    try:
+        result = release_order(ctx.services.runtime.store, ref, ctx.identity.actor)
+    except OcBridgeError as exc:
+        return _back(ctx, f"Release refused: {exc}", _order_page(ctx))
+    log.info("console: %s: %s", ctx.identity.actor, result.message)
+    return _back(ctx, result.message, _order_page(ctx))
+
+
 def find_order(ctx: ConsoleRequest) -> Response:
     """The order search box: go to the order page of the id or number typed."""
     from oc_bridge.console.app import redirect
@@ -295,6 +322,7 @@ def order(ctx: ConsoleRequest) -> Response:
         return refused(ctx, 404, "Neither the ledger nor Orderchamp knows this order.")
     return render(ctx, "order.html", ledger=ledger, status=status, status_error=status_error,
                   parked_open=[p for p in ledger.parked if p.resolved_at is None],
+                  hold=services.runtime.store.get_hold(ledger.order_id),
                   adapters=sorted(services.runtime.adapters), ref=ctx.http.params["ref"])
 
 

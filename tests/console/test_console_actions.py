@@ -1,6 +1,6 @@
-"""The console's order actions over HTTP against ``oc-bridge run`` and the sandbox: resync and
-forget (after a confirmation page) call the same action functions as the CLI and leave
-``console:<user>`` in the audit trail."""
+"""The console's order actions over HTTP against ``oc-bridge run`` and the sandbox: hold,
+release, resync and forget (after a confirmation page) call the same action functions as the
+CLI and leave ``console:<user>`` in the audit trail."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def flash(page: str) -> list[str]:
     return re.findall(r'<p class="flash" role="status">(.*?)</p>', page, re.S)
 
 
-def test_resync_and_forget(console_daemon: Daemon, sandbox: Sandbox) -> None:
+def test_hold_release_resync_and_forget(console_daemon: Daemon, sandbox: Sandbox) -> None:
     order = sandbox.control.create_order(confirmed=True, lines=2)
     ledger_url = f"sqlite:///{console_daemon.root / 'ledger.db'}"
     with open_store(ledger_url) as store:
@@ -40,6 +40,11 @@ def test_resync_and_forget(console_daemon: Daemon, sandbox: Sandbox) -> None:
         assert answer.status_code == 303, (action, answer.status_code, answer.text[:300])
         return session.get(console_daemon.base + answer.headers["Location"], timeout=10).text
 
+    held = post("hold", reason="retailer asked us to wait")
+    assert any("held: retailer asked us to wait" in m for m in flash(held))
+    assert "retailer asked us to wait" in held and f"by {ACTOR}" in held
+    released = post("release")
+    assert any("released" in m for m in flash(released))
     resynced = post("resync", adapter="csv")
     assert any(m.startswith(f"Resynced {order['number']} at csv: went through")
                for m in flash(resynced)), flash(resynced)
@@ -61,5 +66,6 @@ def test_resync_and_forget(console_daemon: Daemon, sandbox: Sandbox) -> None:
         acted = [e for e in store.activity_for_order(order["id"], order["number"])
                  if e.actor == ACTOR]
     assert {"resync", "forgotten"} <= {e.state for e in acted}
+    assert len(acted) >= 4  # hold, release, resync, forget
     timeline = session.get(page_url, timeout=10).text
     assert f"resync by {ACTOR}" in timeline and f"forgotten by {ACTOR}" in timeline
