@@ -507,6 +507,7 @@ ALERT_CONFIRMED_UNEXPORTED = """SELECT o.* FROM orders_seen o
                       AND e.state IN ('exported', 'updating', 'cancelling', 'cancelled'))
       AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.reference = o.order_id
                       AND p.kind = 'order' AND p.resolved_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.order_id = o.order_id)
     ORDER BY o.order_id"""
 #: Orders exported before :before with no parcel shipped yet, still waiting for fulfilment
 #: at Orderchamp as far as the ledger last saw (shipped, delivered, cancelled ones left out).

@@ -120,6 +120,14 @@ def test_not_exported_leaves_out_parked_cancelled_and_shipped_orders(store: Stor
     assert kinds(store, now()) == ["parked"]
 
 
+def test_not_exported_leaves_out_orders_held_by_hand_until_released(store: Store) -> None:
+    _order(store, "h", changed=now() - timedelta(hours=5))
+    store.place_hold("h", order_number="N-h", reason="customer asked to wait", actor="cli:ops")
+    assert kinds(store, now()) == []  # held on purpose: shown in status, not an alert
+    store.lift_hold("h", actor="cli:ops")
+    assert kinds(store, now()) == ["not_exported"]
+
+
 def test_exported_order_not_shipped_after_ship_within(store: Store) -> None:
     _order(store, "o7")
     _submit(store, "o7", finish=True)
