@@ -253,10 +253,6 @@ class Store(ABC):
         pruned."""
 
     @abstractmethod
-    def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
-        """The latest operators' actions (lines with an ``actor``), newest first."""
-
-    @abstractmethod
     def counts(self) -> StoreCounts:
         """Rows per state of exports and shipments, and parked items."""
 

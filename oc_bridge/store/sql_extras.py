@@ -76,10 +76,6 @@ class LedgerExtrasMixin:
             self._activity(kind, reference, action, order_number=order_number,
                            instance=instance, message=message, actor=actor)
 
-    def operator_actions(self, limit: int = 50) -> list[ActivityEntry]:
-        return [ActivityEntry(**dict(r))
-                for r in self._query(self.sql.SELECT_ACTOR_ACTIVITY, {"limit": limit})]
-
     # --- cursors ----------------------------------------------------------------------------
 
     def get_cursor(self, name: str) -> str | None:

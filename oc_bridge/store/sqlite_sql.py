@@ -344,8 +344,6 @@ INSERT_ACTIVITY = """INSERT INTO activity
 PRUNE_ACTIVITY = """DELETE FROM activity WHERE actor IS NULL
     AND id <= (SELECT MAX(id) FROM activity) - :keep"""
 SELECT_ACTIVITY = "SELECT * FROM activity ORDER BY id DESC LIMIT :limit"
-SELECT_ACTOR_ACTIVITY = """SELECT * FROM activity WHERE actor IS NOT NULL
-    ORDER BY id DESC LIMIT :limit"""
 DELETE_EXPORT = "DELETE FROM exports WHERE instance = :instance AND order_id = :order_id"
 #: Forget what the back end holds but keep counting revisions: the order is submitted again
 #: under the next revision (adapters are idempotent on reference and revision, so an old
